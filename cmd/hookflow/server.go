@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hookflow/hookflow/config"
+	"github.com/hookflow/hookflow/keyfile"
+	"github.com/hookflow/hookflow/netpolicy"
+	"github.com/hookflow/hookflow/server"
+	"github.com/hookflow/hookflow/tracking"
+)
+
+func runServer(ctx context.Context, log *slog.Logger, args []string) error {
+	cfg, err := config.Load(config.CmdServer, args)
+	if err != nil {
+		return err
+	}
+	token, err := apiToken(log, cfg)
+	if err != nil {
+		return err
+	}
+	trackingSecret, err := trackingSecret(cfg)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, log, cfg, cfg.MigrateOnStart)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	if cfg.AllowPrivateNetworks {
+		log.Warn("callback URLs on private and loopback networks are allowed (HOOKFLOW_ALLOW_PRIVATE_NETWORKS)")
+	}
+	srv := server.New(server.Options{
+		Store:        store,
+		APIToken:     token,
+		PublicURL:    strings.TrimSuffix(cfg.PublicURL, "/"),
+		MaxBodyBytes: cfg.MaxBodyBytes,
+		Network:      netpolicy.Policy{AllowPrivate: cfg.AllowPrivateNetworks},
+		Tracking:     tracking.NewTokens(trackingSecret),
+	})
+	return serveHTTP(ctx, log, cfg.APIAddr, srv.Handler())
+}
+
+// apiToken returns the configured token, or with --generate-api-token one
+// kept in the data directory. The token itself is never logged.
+func apiToken(log *slog.Logger, cfg config.Config) (string, error) {
+	if cfg.APIToken != "" {
+		return cfg.APIToken, nil
+	}
+	if !cfg.GenerateAPIToken {
+		return "", errors.New("no API token: set HOOKFLOW_API_TOKEN, or pass --generate-api-token to generate one")
+	}
+	path := filepath.Join(cfg.DataDir, "api-token")
+	token, created, err := keyfile.LoadOrCreate(path, func() (string, error) { return keyfile.RandomToken(32) })
+	if err != nil {
+		return "", fmt.Errorf("API token: %w", err)
+	}
+	if created {
+		fmt.Printf("Generated an API token and saved it in %s:\n\n    %s\n\n", path, token)
+	} else {
+		log.Info("using the API token saved in the data directory", "path", path)
+	}
+	return token, nil
+}
+
+func trackingSecret(cfg config.Config) (string, error) {
+	if cfg.TrackingSecret != "" {
+		return cfg.TrackingSecret, nil
+	}
+	secret, _, err := keyfile.LoadOrCreate(filepath.Join(cfg.DataDir, "tracking-secret"), func() (string, error) { return keyfile.RandomToken(32) })
+	return secret, err
+}
+
+// serveHTTP serves until ctx ends, then drains in-flight requests.
+func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handler) error {
+	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	log.Info("API listening", "addr", addr)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}

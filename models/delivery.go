@@ -1,0 +1,37 @@
+package models
+
+import "time"
+
+// DeliveryStatus is the outcome of sending one event to one webhook.
+type DeliveryStatus string
+
+const (
+	DeliveryPending   DeliveryStatus = "pending"
+	DeliverySucceeded DeliveryStatus = "succeeded"
+	DeliveryFailed    DeliveryStatus = "failed"
+)
+
+// Delivery is one event on its way to one webhook. Its id is the
+// webhook-id header, the same on every retry, so receivers can deduplicate.
+type Delivery struct {
+	ID          string         `gorm:"primaryKey;size:40" json:"id"`
+	EventID     string         `gorm:"size:40;not null;uniqueIndex:idx_deliveries_event_webhook,priority:1" json:"event_id"`
+	WebhookID   string         `gorm:"size:40;not null;uniqueIndex:idx_deliveries_event_webhook,priority:2;index:idx_deliveries_webhook_created,priority:1" json:"webhook_id"`
+	Status      DeliveryStatus `gorm:"size:16;not null" json:"status"`
+	Attempts    int            `gorm:"not null;default:0" json:"attempts"`
+	CreatedAt   time.Time      `gorm:"index:idx_deliveries_webhook_created,priority:2" json:"created_at"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+	CompletedAt *time.Time     `json:"completed_at"`
+}
+
+// DeliveryAttempt records one HTTP request of a delivery.
+type DeliveryAttempt struct {
+	ID              string    `gorm:"primaryKey;size:40" json:"id"`
+	DeliveryID      string    `gorm:"size:40;not null;uniqueIndex:idx_attempts_delivery_number,priority:1" json:"delivery_id"`
+	Number          int       `gorm:"not null;uniqueIndex:idx_attempts_delivery_number,priority:2" json:"number"`
+	StatusCode      int       `gorm:"not null;default:0" json:"status_code"`
+	LatencyMillis   int64     `gorm:"not null;default:0" json:"latency_ms"`
+	ResponseExcerpt string    `gorm:"type:text" json:"response_excerpt"`
+	Error           string    `gorm:"size:1024;not null;default:''" json:"error"`
+	StartedAt       time.Time `gorm:"not null" json:"started_at"`
+}

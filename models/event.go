@@ -1,0 +1,63 @@
+package models
+
+import "time"
+
+// EventType names what happened. Webhooks subscribe to a subset of them.
+type EventType string
+
+const (
+	EventDelivery      EventType = "delivery"
+	EventOpen          EventType = "open"
+	EventClick         EventType = "click"
+	EventBounce        EventType = "bounce"
+	EventFailure       EventType = "failure"
+	EventUnsubscribe   EventType = "unsubscribe"
+	EventComplaint     EventType = "complaint"
+	EventProfileCreate EventType = "profile.create"
+	EventProfileUpdate EventType = "profile.update"
+	EventProfileDelete EventType = "profile.delete"
+)
+
+// EventTypes lists every event type in the order the docs present them.
+var EventTypes = []EventType{
+	EventDelivery, EventOpen, EventClick, EventBounce, EventFailure,
+	EventUnsubscribe, EventComplaint, EventProfileCreate, EventProfileUpdate, EventProfileDelete,
+}
+
+// Valid reports whether t is a known event type.
+func (t EventType) Valid() bool {
+	for _, known := range EventTypes {
+		if t == known {
+			return true
+		}
+	}
+	return false
+}
+
+// IsProfileEvent reports whether t is about audience data rather than a message.
+func (t EventType) IsProfileEvent() bool {
+	return t == EventProfileCreate || t == EventProfileUpdate || t == EventProfileDelete
+}
+
+// Event is something that happened and may be delivered to webhooks. It is
+// stored before it is acknowledged, so nothing accepted is ever lost.
+type Event struct {
+	ID           string    `gorm:"primaryKey;size:40" json:"id"`
+	ClientID     *string   `gorm:"size:255;uniqueIndex" json:"client_id,omitempty"`
+	Type         EventType `gorm:"size:32;not null;index" json:"type"`
+	OccurredAt   time.Time `gorm:"not null" json:"timestamp"`
+	ReceivedAt   time.Time `gorm:"not null" json:"received_at"`
+	DatabaseID   *string   `gorm:"size:40;index" json:"database_id,omitempty"`
+	CollectionID *string   `gorm:"size:40" json:"collection_id,omitempty"`
+	ProfileID    *string   `gorm:"size:40;index" json:"profile_id,omitempty"`
+	SubprofileID *string   `gorm:"size:40" json:"subprofile_id,omitempty"`
+	MessageID    *string   `gorm:"size:40;index" json:"message_id,omitempty"`
+	LinkID       *string   `gorm:"size:40" json:"link_id,omitempty"`
+	IP           string    `gorm:"size:64;not null;default:''" json:"ip,omitempty"`
+	UserAgent    string    `gorm:"size:1024;not null;default:''" json:"useragent,omitempty"`
+	Referer      string    `gorm:"size:2048;not null;default:''" json:"referer,omitempty"`
+	URL          string    `gorm:"size:2048;not null;default:''" json:"url,omitempty"`
+	// Data holds the type-specific part: bounce envelope/mime, failure code
+	// and description, or a profile's fields before and after a change.
+	Data Fields `gorm:"serializer:json;type:mediumtext" json:"data,omitempty"`
+}

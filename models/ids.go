@@ -1,0 +1,33 @@
+package models
+
+import (
+	"strings"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// ID prefixes name the type of every identifier we hand out, so an id read
+// in a log or a URL says what it points to.
+const (
+	PrefixDatabase   = "db_"
+	PrefixCollection = "col_"
+	PrefixProfile    = "prf_"
+	PrefixSubprofile = "sub_"
+	PrefixMessage    = "msg_"
+	PrefixLink       = "lnk_"
+	PrefixEvent      = "evt_"
+	PrefixWebhook    = "wh_"
+	PrefixDelivery   = "dlv_"
+	PrefixAttempt    = "att_"
+)
+
+// NewID returns a prefixed, time-ordered identifier. ULIDs sort by creation
+// time, which is what keyset pagination over ids relies on.
+func NewID(prefix string) string {
+	return prefix + strings.ToLower(ulid.Make().String())
+}
+
+// HasPrefix reports whether id is of the type named by prefix.
+func HasPrefix(id, prefix string) bool {
+	return strings.HasPrefix(id, prefix) && len(id) > len(prefix)
+}

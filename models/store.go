@@ -1,0 +1,161 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/go-sql-driver/mysql"
+	gormmysql "gorm.io/driver/mysql"
+	gormsqlite "gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+	_ "modernc.org/sqlite" // pure-Go SQLite, registered as "sqlite"; the same engine Temporal's dev server uses
+)
+
+// PoolConfig bounds the database connection pool.
+type PoolConfig struct {
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
+}
+
+// Store is hookflow's storage: every model read and written through GORM,
+// on MySQL in production or an embedded SQLite file in development.
+type Store struct {
+	db      *gorm.DB
+	dialect string
+}
+
+// Dialects Open understands.
+const (
+	DialectMySQL  = "mysql"
+	DialectSQLite = "sqlite"
+)
+
+// Now is the clock every stored timestamp uses: UTC, at the millisecond
+// precision both MySQL's DATETIME(3) and SQLite keep.
+func Now() time.Time { return time.Now().UTC().Truncate(time.Millisecond) }
+
+// Open connects to the database named by dsn: "mysql://user:pass@tcp(host:3306)/db?params"
+// or "sqlite://path/to/file.db".
+func Open(dsn string, pool PoolConfig) (*Store, error) {
+	dialect, rest, ok := strings.Cut(dsn, "://")
+	if !ok {
+		return nil, fmt.Errorf("database DSN must start with mysql:// or sqlite://")
+	}
+	var dialector gorm.Dialector
+	switch dialect {
+	case DialectMySQL:
+		cfg, err := mysql.ParseDSN(rest)
+		if err != nil {
+			return nil, fmt.Errorf("parse MySQL DSN: %w", err)
+		}
+		cfg.ParseTime = true
+		cfg.Loc = time.UTC
+		if cfg.Params == nil {
+			cfg.Params = map[string]string{}
+		}
+		cfg.Params["charset"] = "utf8mb4"
+		cfg.Params["time_zone"] = "'+00:00'"
+		dialector = gormmysql.New(gormmysql.Config{DSN: cfg.FormatDSN()})
+	case DialectSQLite:
+		if dir := filepath.Dir(rest); rest != ":memory:" {
+			if err := os.MkdirAll(dir, 0o700); err != nil {
+				return nil, fmt.Errorf("create database directory: %w", err)
+			}
+		}
+		dialector = gormsqlite.Dialector{DriverName: "sqlite", DSN: sqliteDSN(rest)}
+		// SQLite has one writer; a single connection turns lock contention
+		// into queueing instead of "database is locked" errors.
+		pool.MaxOpenConns = 1
+	default:
+		return nil, fmt.Errorf("unsupported database %q: use mysql:// or sqlite://", dialect)
+	}
+	db, err := gorm.Open(dialector, &gorm.Config{
+		NowFunc:                Now,
+		TranslateError:         true,
+		Logger:                 logger.Default.LogMode(logger.Silent),
+		SkipDefaultTransaction: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", dialect, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	if pool.MaxOpenConns > 0 {
+		sqlDB.SetMaxOpenConns(pool.MaxOpenConns)
+	}
+	if pool.MaxIdleConns > 0 {
+		sqlDB.SetMaxIdleConns(pool.MaxIdleConns)
+	}
+	if pool.ConnMaxLifetime > 0 {
+		sqlDB.SetConnMaxLifetime(pool.ConnMaxLifetime)
+	}
+	return &Store{db: db, dialect: dialect}, nil
+}
+
+func sqliteDSN(path string) string {
+	q := url.Values{}
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
+		q.Add("_pragma", p)
+	}
+	q.Set("_txlock", "immediate")
+	return "file:" + path + "?" + q.Encode()
+}
+
+// Dialect is "mysql" or "sqlite".
+func (s *Store) Dialect() string { return s.dialect }
+
+// DB exposes the GORM handle for queries this package has no method for yet.
+func (s *Store) DB(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }
+
+// Ping checks the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+// Close releases the connection pool.
+func (s *Store) Close() error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Transaction runs fn in one database transaction.
+func (s *Store) Transaction(ctx context.Context, fn func(tx *Store) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(&Store{db: tx, dialect: s.dialect})
+	})
+}
+
+// ErrNotFound is returned when no row has the given id.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned when a write collides with a unique key.
+var ErrConflict = errors.New("conflict")
+
+func translate(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return ErrNotFound
+	case isDuplicateKey(err):
+		return fmt.Errorf("%w: %v", ErrConflict, err)
+	}
+	return err
+}

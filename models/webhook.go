@@ -1,0 +1,87 @@
+package models
+
+import (
+	"slices"
+	"time"
+)
+
+// WebhookStatus is where a webhook stands in its life cycle.
+type WebhookStatus string
+
+const (
+	// WebhookUnverified is a new webhook whose owner has not proven control of its URL yet.
+	WebhookUnverified WebhookStatus = "unverified"
+	// WebhookActive receives events.
+	WebhookActive WebhookStatus = "active"
+	// WebhookPaused receives nothing until resumed.
+	WebhookPaused WebhookStatus = "paused"
+	// WebhookDisabled was switched off, by its owner or by hookflow.
+	WebhookDisabled WebhookStatus = "disabled"
+	// WebhookVerificationFailed never proved ownership within the verification window.
+	WebhookVerificationFailed WebhookStatus = "verification_failed"
+)
+
+// Valid reports whether s is a known status.
+func (s WebhookStatus) Valid() bool {
+	switch s {
+	case WebhookUnverified, WebhookActive, WebhookPaused, WebhookDisabled, WebhookVerificationFailed:
+		return true
+	}
+	return false
+}
+
+// PayloadFormat is how a webhook wants its requests encoded.
+type PayloadFormat string
+
+const (
+	FormatJSON PayloadFormat = "json"
+	// FormatForm is Copernica-style application/x-www-form-urlencoded.
+	FormatForm PayloadFormat = "form"
+)
+
+// Webhook is a customer's callback URL and the events it wants.
+type Webhook struct {
+	ID           string        `gorm:"primaryKey;size:40" json:"id"`
+	URL          string        `gorm:"size:2048;not null" json:"url"`
+	Events       []EventType   `gorm:"serializer:json;type:text" json:"events"`
+	DatabaseID   *string       `gorm:"size:40;index" json:"database_id"`
+	CollectionID *string       `gorm:"size:40;index" json:"collection_id"`
+	Format       PayloadFormat `gorm:"size:8;not null" json:"format"`
+	Description  string        `gorm:"size:1024;not null;default:''" json:"description"`
+	Status       WebhookStatus `gorm:"size:24;not null;index" json:"status"`
+	// ActiveSince is when the webhook last became active; events that
+	// happened before it are never delivered to it.
+	ActiveSince *time.Time `json:"active_since"`
+	// VerifiedAt is when ownership of the current URL was last proven.
+	VerifiedAt *time.Time `json:"verified_at"`
+	// Secret is the Standard Webhooks signing secret (whsec_…). It leaves
+	// the API only in the create response.
+	Secret string `gorm:"size:128;not null" json:"-"`
+	// VerificationToken is both the random part of the verification file's
+	// name and, separately, its content.
+	VerificationFile    string    `gorm:"size:128;not null" json:"-"`
+	VerificationContent string    `gorm:"size:128;not null" json:"-"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
+}
+
+// Subscribes reports whether the webhook wants events of type t.
+func (w *Webhook) Subscribes(t EventType) bool {
+	return slices.Contains(w.Events, t)
+}
+
+// Matches reports whether an event belongs to this webhook: the type is
+// subscribed, the webhook was active when the event happened, and the event
+// lies in the webhook's database or collection scope.
+func (w *Webhook) Matches(e *Event) bool {
+	if !w.Subscribes(e.Type) || w.Status != WebhookActive || w.ActiveSince == nil || e.OccurredAt.Before(*w.ActiveSince) {
+		return false
+	}
+	if w.DatabaseID != nil && (e.DatabaseID == nil || *e.DatabaseID != *w.DatabaseID) {
+		return false
+	}
+	if w.CollectionID != nil && (e.CollectionID == nil || *e.CollectionID != *w.CollectionID) {
+		return false
+	}
+	return true
+}

@@ -1,0 +1,52 @@
+package netpolicy
+
+import (
+	"context"
+	"net/netip"
+	"net/url"
+)
+
+// CheckURL vets the destination of a parsed callback URL at registration
+// time: a literal IP is checked directly, a host name is resolved and
+// refused if any of its addresses is not public (one private answer is
+// enough for a round-robin rebinding attack). Refusals and lookup failures
+// are *URLError.
+//
+// With AllowPrivate nothing is resolved and every host is accepted: dev
+// setups often register names (docker-compose services) that only resolve
+// once the receiver is up, and there is no policy left to enforce.
+// DialContext re-checks at connect time in any case.
+func (p Policy) CheckURL(ctx context.Context, u *url.URL) error {
+	if u == nil || u.Hostname() == "" {
+		return &URLError{Reason: "must have a host"}
+	}
+	if p.AllowPrivate {
+		return nil
+	}
+	host := u.Hostname()
+	if ip, err := netip.ParseAddr(host); err == nil {
+		if !IsPublic(ip) {
+			return &URLError{Reason: "host " + host + " is a private address"}
+		}
+		return nil
+	}
+	addrs, err := p.resolver().LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return &URLError{Reason: "host cannot be resolved: " + err.Error(), Err: err}
+	}
+	return checkResolved(host, addrs)
+}
+
+// checkResolved applies the policy to a host's DNS answer; split out so the
+// mixed public/private case can be tested without a DNS server.
+func checkResolved(host string, addrs []netip.Addr) error {
+	if len(addrs) == 0 {
+		return &URLError{Reason: "host cannot be resolved: no addresses for " + host}
+	}
+	for _, a := range addrs {
+		if !IsPublic(a) {
+			return &URLError{Reason: "host " + host + " resolves to a private address " + a.Unmap().String()}
+		}
+	}
+	return nil
+}

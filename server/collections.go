@@ -1,0 +1,86 @@
+package server
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hookflow/hookflow/models"
+)
+
+type collectionInput struct {
+	Name *string `json:"name"`
+}
+
+func (s *Server) createCollection(c *gin.Context) {
+	db, ok := load[models.Database](c, s.Store, "database")
+	if !ok {
+		return
+	}
+	var in collectionInput
+	if !decodeJSON(c, &in) {
+		return
+	}
+	var errs fieldErrors
+	errs.requireText("name", in.Name, 255)
+	if errs.answered(c) {
+		return
+	}
+	col := models.Collection{ID: models.NewID(models.PrefixCollection), DatabaseID: db.ID, Name: *in.Name}
+	if err := s.Store.Create(c.Request.Context(), &col); err != nil {
+		storeError(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, col)
+}
+
+func (s *Server) listCollections(c *gin.Context) {
+	db, ok := load[models.Database](c, s.Store, "database")
+	if !ok {
+		return
+	}
+	respondList(c, []models.Filter{models.Where("database_id = ?", db.ID)}, same[models.Collection], s.Store)
+}
+
+func (s *Server) getCollection(c *gin.Context) {
+	if col, ok := load[models.Collection](c, s.Store, "collection"); ok {
+		c.JSON(http.StatusOK, col)
+	}
+}
+
+func (s *Server) updateCollection(c *gin.Context) {
+	col, ok := load[models.Collection](c, s.Store, "collection")
+	if !ok {
+		return
+	}
+	var in collectionInput
+	if !decodeJSON(c, &in) {
+		return
+	}
+	var errs fieldErrors
+	errs.text("name", in.Name, 255)
+	if errs.answered(c) {
+		return
+	}
+	setIf(&col.Name, in.Name)
+	if err := s.Store.Save(c.Request.Context(), col); err != nil {
+		storeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, col)
+}
+
+func (s *Server) deleteCollection(c *gin.Context) {
+	col, ok := load[models.Collection](c, s.Store, "collection")
+	if !ok || s.refuseLinkedWebhooks(c, "collection_id", col.ID) {
+		return
+	}
+	err := s.Store.Transaction(c.Request.Context(), func(tx *models.Store) error {
+		return tx.DeleteCollection(c.Request.Context(), col.ID)
+	})
+	if err != nil {
+		storeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}

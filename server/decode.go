@@ -1,0 +1,89 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+)
+
+// decodeJSON reads the request body into v strictly: a JSON object, no
+// unknown fields, nothing after it. It answers the problem itself and
+// returns false when the body is not acceptable.
+func decodeJSON(c *gin.Context, v any) bool {
+	if ct := c.GetHeader("Content-Type"); ct != "" {
+		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			abortProblem(c, http.StatusUnsupportedMediaType, "send the body as application/json")
+			return false
+		}
+	}
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			abortProblem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", tooLarge.Limit))
+			return false
+		}
+		abortProblem(c, http.StatusBadRequest, "could not read the body: "+err.Error())
+		return false
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		abortProblem(c, http.StatusBadRequest, "the body must be a JSON object")
+		return false
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		abortProblem(c, http.StatusBadRequest, "malformed JSON", jsonFieldError(err))
+		return false
+	}
+	if dec.More() {
+		abortProblem(c, http.StatusBadRequest, "malformed JSON", FieldError{Field: "body", Reason: "unexpected data after the JSON object"})
+		return false
+	}
+	return true
+}
+
+// jsonFieldError turns a decoding error into the field it is about.
+func jsonFieldError(err error) FieldError {
+	var typeErr *json.UnmarshalTypeError
+	var syntaxErr *json.SyntaxError
+	switch {
+	case errors.As(err, &typeErr):
+		field := typeErr.Field
+		if field == "" {
+			field = "body"
+		}
+		return FieldError{Field: field, Reason: "must be " + jsonKind(typeErr.Type.Kind().String())}
+	case errors.As(err, &syntaxErr):
+		return FieldError{Field: "body", Reason: fmt.Sprintf("%s at byte %d", syntaxErr.Error(), syntaxErr.Offset)}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return FieldError{Field: name, Reason: "unknown field"}
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		return FieldError{Field: "body", Reason: "unexpected end of JSON"}
+	}
+	return FieldError{Field: "body", Reason: err.Error()}
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "string":
+		return "a string"
+	case "slice", "array":
+		return "an array"
+	case "map", "struct", "ptr":
+		return "an object"
+	case "bool":
+		return "a boolean"
+	case "int", "int64", "int32", "uint", "uint64", "float64":
+		return "a number"
+	}
+	return "of type " + goKind
+}

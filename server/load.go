@@ -1,0 +1,40 @@
+package server
+
+import (
+	"errors"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hookflow/hookflow/models"
+)
+
+// load fetches the T named by the path parameter :id, answering 404 itself
+// when there is none.
+func load[T any](c *gin.Context, store *models.Store, what string, preload ...string) (*T, bool) {
+	id := c.Param("id")
+	v, err := models.Get[T](c.Request.Context(), store, id, preload...)
+	if errors.Is(err, models.ErrNotFound) {
+		notFound(c, what, id)
+		return nil, false
+	}
+	if err != nil {
+		storeError(c, err)
+		return nil, false
+	}
+	return v, true
+}
+
+// reference checks that an id given in a request body exists, answering
+// 422 naming the field when it does not.
+func reference[T any](c *gin.Context, store *models.Store, field, id string) (*T, bool) {
+	v, err := models.Get[T](c.Request.Context(), store, id)
+	if errors.Is(err, models.ErrNotFound) {
+		invalid(c, FieldError{Field: field, Reason: "no such id: " + id})
+		return nil, false
+	}
+	if err != nil {
+		storeError(c, err)
+		return nil, false
+	}
+	return v, true
+}

@@ -1,0 +1,70 @@
+// Package server is hookflow's HTTP face: the management API under /v1,
+// health checks, and the public tracking endpoints.
+package server
+
+import (
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hookflow/hookflow/models"
+	"github.com/hookflow/hookflow/netpolicy"
+	"github.com/hookflow/hookflow/tracking"
+)
+
+// Options are the server's dependencies and settings.
+type Options struct {
+	Store        *models.Store
+	APIToken     string
+	PublicURL    string // base of tracking links, without trailing slash
+	MaxBodyBytes int64
+	Network      netpolicy.Policy
+	Tracking     tracking.Tokens
+}
+
+// Server serves the API. Its handlers hold no state of their own.
+type Server struct {
+	Options
+}
+
+// New returns a server; call Handler to serve it.
+func New(opts Options) *Server {
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	return &Server{Options: opts}
+}
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+// Handler builds the router.
+func (s *Server) Handler() http.Handler {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.Use(gin.CustomRecovery(func(c *gin.Context, _ any) {
+		abortProblem(c, http.StatusInternalServerError, "internal error")
+	}))
+	r.Use(limitBody(s.MaxBodyBytes))
+	r.NoRoute(func(c *gin.Context) { abortProblem(c, http.StatusNotFound, "no such endpoint") })
+	r.NoMethod(func(c *gin.Context) { abortProblem(c, http.StatusMethodNotAllowed, "method not allowed here") })
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/openapi.json", serveOpenAPI)
+
+	v1 := r.Group("/v1", requireToken(s.APIToken))
+	s.routeAudience(v1)
+	s.routeMessages(v1)
+	s.routeWebhooks(v1)
+	return r
+}
+
+func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+
+func (s *Server) readyz(c *gin.Context) {
+	if err := s.Store.Ping(c.Request.Context()); err != nil {
+		abortProblem(c, http.StatusServiceUnavailable, "database unreachable")
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"status": "ready"})
+}

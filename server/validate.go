@@ -1,0 +1,81 @@
+package server
+
+import (
+	"fmt"
+	"net/mail"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/gin-gonic/gin"
+)
+
+// fieldErrors collects validation failures of one request.
+type fieldErrors []FieldError
+
+func (e *fieldErrors) add(field, reason string) { *e = append(*e, FieldError{field, reason}) }
+
+func (e *fieldErrors) requireText(field string, v *string, max int) {
+	switch {
+	case v == nil:
+		e.add(field, "is required")
+	default:
+		e.text(field, v, max)
+	}
+}
+
+// text checks an optional string: non-blank when given, at most max characters.
+func (e *fieldErrors) text(field string, v *string, max int) {
+	if v == nil {
+		return
+	}
+	if strings.TrimSpace(*v) == "" {
+		e.add(field, "must not be blank")
+	} else if utf8.RuneCountInString(*v) > max {
+		e.add(field, fmt.Sprintf("must be at most %d characters", max))
+	}
+}
+
+// optionalText checks a string that may be empty.
+func (e *fieldErrors) optionalText(field string, v *string, max int) {
+	if v != nil && utf8.RuneCountInString(*v) > max {
+		e.add(field, fmt.Sprintf("must be at most %d characters", max))
+	}
+}
+
+func (e *fieldErrors) email(field string, v *string) {
+	if v == nil {
+		return
+	}
+	addr, err := mail.ParseAddress(*v)
+	if err != nil || addr.Address != *v || len(*v) > 320 {
+		e.add(field, "must be a plain e-mail address like name@example.com")
+	}
+}
+
+func (e *fieldErrors) tags(field string, tags []string) {
+	if len(tags) > 100 {
+		e.add(field, "must have at most 100 tags")
+	}
+	for i, t := range tags {
+		if strings.TrimSpace(t) == "" || utf8.RuneCountInString(t) > 255 {
+			e.add(fmt.Sprintf("%s[%d]", field, i), "must be 1 to 255 characters")
+		}
+	}
+}
+
+func (e *fieldErrors) fields(field string, f map[string]any) {
+	for k := range f {
+		if strings.TrimSpace(k) == "" || utf8.RuneCountInString(k) > 255 {
+			e.add(field, fmt.Sprintf("key %q must be 1 to 255 characters", k))
+		}
+	}
+}
+
+// answered reports whether any check failed, after answering 422 with all of them.
+func (e fieldErrors) answered(c *gin.Context) bool {
+	if len(e) == 0 {
+		return false
+	}
+	invalid(c, e...)
+	return true
+}

@@ -1,0 +1,275 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hookflow/hookflow/models"
+	"github.com/hookflow/hookflow/netpolicy"
+	"github.com/hookflow/hookflow/signing"
+)
+
+type webhookInput struct {
+	URL          *string              `json:"url"`
+	Events       []models.EventType   `json:"events"`
+	DatabaseID   nullableID           `json:"database_id"`
+	CollectionID nullableID           `json:"collection_id"`
+	Format       *models.PayloadFormat `json:"format"`
+	Description  *string              `json:"description"`
+	Status       *models.WebhookStatus `json:"status"`
+}
+
+// webhookView is a webhook as the API shows it. The secret and the
+// verification file content appear only in the create response.
+type webhookView struct {
+	*models.Webhook
+	Secret       string            `json:"secret,omitempty"`
+	Verification *verificationFile `json:"verification,omitempty"`
+}
+
+type verificationFile struct {
+	Filename string `json:"filename"`
+	Content  string `json:"content"`
+}
+
+func webhookViewOf(w *models.Webhook) webhookView { return webhookView{Webhook: w} }
+
+func (s *Server) routeWebhooks(v1 *gin.RouterGroup) {
+	v1.POST("/webhooks", s.createWebhook)
+	v1.GET("/webhooks", s.listWebhooks)
+	v1.GET("/webhooks/:id", s.getWebhook)
+	v1.PATCH("/webhooks/:id", s.updateWebhook)
+	v1.DELETE("/webhooks/:id", s.deleteWebhook)
+	v1.GET("/webhooks/:id/verification-file", s.downloadVerificationFile)
+	v1.GET("/databases/:id/webhooks", s.listDatabaseWebhooks)
+	v1.GET("/collections/:id/webhooks", s.listCollectionWebhooks)
+}
+
+func (s *Server) createWebhook(c *gin.Context) {
+	var in webhookInput
+	if !decodeJSON(c, &in) {
+		return
+	}
+	var errs fieldErrors
+	if in.URL == nil {
+		errs.add("url", "is required")
+	}
+	if in.Events == nil {
+		errs.add("events", "is required")
+	}
+	if in.Status != nil {
+		errs.add("status", "is set by verification; a new webhook starts unverified")
+	}
+	in.validate(&errs)
+	if errs.answered(c) {
+		return
+	}
+	w := models.Webhook{
+		ID:                  models.NewID(models.PrefixWebhook),
+		Format:              models.FormatJSON,
+		Status:              models.WebhookUnverified,
+		VerificationFile:    "hookflow-" + strings.ToLower(rand.Text()) + ".txt",
+		VerificationContent: rand.Text(),
+	}
+	if !s.applyWebhookInput(c, &in, &w) {
+		return
+	}
+	secret, err := signing.NewSecret()
+	if err != nil {
+		_ = c.Error(err)
+		abortProblem(c, http.StatusServiceUnavailable, "could not generate a secret")
+		return
+	}
+	w.Secret = secret
+	if err := s.Store.Create(c.Request.Context(), &w); err != nil {
+		storeError(c, err)
+		return
+	}
+	view := webhookViewOf(&w)
+	view.Secret = w.Secret
+	view.Verification = &verificationFile{Filename: w.VerificationFile, Content: w.VerificationContent}
+	c.JSON(http.StatusCreated, view)
+}
+
+// validate checks the fields that need no database or network.
+func (in *webhookInput) validate(errs *fieldErrors) {
+	if in.URL != nil {
+		if _, err := netpolicy.ParseCallbackURL(*in.URL); err != nil {
+			errs.add("url", err.Error())
+		}
+	}
+	if in.Events != nil && len(in.Events) == 0 {
+		errs.add("events", "must name at least one event type")
+	}
+	for i, e := range in.Events {
+		if !e.Valid() {
+			errs.add(fmt.Sprintf("events[%d]", i), fmt.Sprintf("unknown event type %q; known: %s", e, eventTypeList()))
+		} else if slices.Index(in.Events, e) != i {
+			errs.add(fmt.Sprintf("events[%d]", i), fmt.Sprintf("%q is listed twice", e))
+		}
+	}
+	if in.Format != nil && *in.Format != models.FormatJSON && *in.Format != models.FormatForm {
+		errs.add("format", `must be "json" or "form"`)
+	}
+	errs.optionalText("description", in.Description, 1024)
+	if in.Status != nil && !slices.Contains([]models.WebhookStatus{models.WebhookActive, models.WebhookPaused, models.WebhookDisabled}, *in.Status) {
+		errs.add("status", `must be "active", "paused" or "disabled"`)
+	}
+}
+
+// applyWebhookInput checks what needs the database or DNS, then copies the
+// input onto w. It answers the problem itself and returns false on failure.
+func (s *Server) applyWebhookInput(c *gin.Context, in *webhookInput, w *models.Webhook) bool {
+	ctx := c.Request.Context()
+	if in.URL != nil && *in.URL != w.URL {
+		u, _ := netpolicy.ParseCallbackURL(*in.URL)
+		checkCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := s.Network.CheckURL(checkCtx, u); err != nil {
+			invalid(c, FieldError{Field: "url", Reason: err.Error()})
+			return false
+		}
+		w.URL = u.String()
+		// A new URL must be proven again before it receives anything.
+		w.Status, w.VerifiedAt, w.ActiveSince = models.WebhookUnverified, nil, nil
+	}
+	if in.DatabaseID.Set {
+		w.DatabaseID = in.DatabaseID.Value
+	}
+	if in.CollectionID.Set {
+		w.CollectionID = in.CollectionID.Value
+	}
+	if w.CollectionID != nil {
+		col, ok := reference[models.Collection](c, s.Store, "collection_id", *w.CollectionID)
+		if !ok {
+			return false
+		}
+		switch {
+		case w.DatabaseID == nil:
+			w.DatabaseID = &col.DatabaseID
+		case *w.DatabaseID != col.DatabaseID:
+			invalid(c, FieldError{Field: "collection_id", Reason: "collection " + col.ID + " belongs to database " + col.DatabaseID + ", not " + *w.DatabaseID})
+			return false
+		}
+	}
+	if w.DatabaseID != nil {
+		if _, ok := reference[models.Database](c, s.Store, "database_id", *w.DatabaseID); !ok {
+			return false
+		}
+	}
+	if in.Events != nil {
+		w.Events = in.Events
+	}
+	setIf(&w.Format, in.Format)
+	setIf(&w.Description, in.Description)
+	if in.Status != nil && *in.Status != w.Status {
+		if *in.Status == models.WebhookActive && w.VerifiedAt == nil {
+			invalid(c, FieldError{Field: "status", Reason: "the webhook's URL is not verified yet; verify it first"})
+			return false
+		}
+		w.Status = *in.Status
+		if w.Status == models.WebhookActive {
+			now := models.Now()
+			w.ActiveSince = &now
+		}
+	}
+	return true
+}
+
+func (s *Server) getWebhook(c *gin.Context) {
+	if w, ok := load[models.Webhook](c, s.Store, "webhook"); ok {
+		c.JSON(http.StatusOK, webhookViewOf(w))
+	}
+}
+
+func (s *Server) updateWebhook(c *gin.Context) {
+	w, ok := load[models.Webhook](c, s.Store, "webhook")
+	if !ok {
+		return
+	}
+	var in webhookInput
+	if !decodeJSON(c, &in) {
+		return
+	}
+	var errs fieldErrors
+	in.validate(&errs)
+	if errs.answered(c) || !s.applyWebhookInput(c, &in, w) {
+		return
+	}
+	if err := s.Store.Save(c.Request.Context(), w); err != nil {
+		storeError(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, webhookViewOf(w))
+}
+
+func (s *Server) deleteWebhook(c *gin.Context) {
+	if err := models.Delete[models.Webhook](c.Request.Context(), s.Store, c.Param("id")); err != nil {
+		storeError(c, err)
+		return
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (s *Server) downloadVerificationFile(c *gin.Context) {
+	w, ok := load[models.Webhook](c, s.Store, "webhook")
+	if !ok {
+		return
+	}
+	c.Header("Content-Disposition", fmt.Sprintf(`attachment; filename="%s"`, w.VerificationFile))
+	c.Data(http.StatusOK, "text/plain; charset=utf-8", []byte(w.VerificationContent+"\n"))
+}
+
+func (s *Server) listWebhooks(c *gin.Context) {
+	var errs fieldErrors
+	var filters []models.Filter
+	if e := models.EventType(c.Query("event")); e != "" {
+		if !e.Valid() {
+			errs.add("event", "unknown event type; known: "+eventTypeList())
+		}
+		filters = append(filters, models.Where("events LIKE ?", `%"`+string(e)+`"%`))
+	}
+	if st := models.WebhookStatus(c.Query("status")); st != "" {
+		if !st.Valid() {
+			errs.add("status", "unknown status")
+		}
+		filters = append(filters, models.Where("status = ?", st))
+	}
+	for _, col := range []string{"database_id", "collection_id"} {
+		if v := c.Query(col); v != "" {
+			filters = append(filters, models.Where(col+" = ?", v))
+		}
+	}
+	if len(errs) > 0 {
+		abortProblem(c, http.StatusBadRequest, "invalid query parameter", errs...)
+		return
+	}
+	respondList(c, filters, webhookViewOf, s.Store)
+}
+
+func (s *Server) listDatabaseWebhooks(c *gin.Context) {
+	if db, ok := load[models.Database](c, s.Store, "database"); ok {
+		respondList(c, []models.Filter{models.Where("database_id = ?", db.ID)}, webhookViewOf, s.Store)
+	}
+}
+
+func (s *Server) listCollectionWebhooks(c *gin.Context) {
+	if col, ok := load[models.Collection](c, s.Store, "collection"); ok {
+		respondList(c, []models.Filter{models.Where("collection_id = ?", col.ID)}, webhookViewOf, s.Store)
+	}
+}
+
+func eventTypeList() string {
+	names := make([]string, len(models.EventTypes))
+	for i, t := range models.EventTypes {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
+}
