@@ -17,12 +17,12 @@ import (
 )
 
 type webhookInput struct {
-	URL          *string              `json:"url"`
-	Events       []models.EventType   `json:"events"`
-	DatabaseID   nullableID           `json:"database_id"`
-	CollectionID nullableID           `json:"collection_id"`
+	URL          *string               `json:"url"`
+	Events       []models.EventType    `json:"events"`
+	DatabaseID   nullableID            `json:"database_id"`
+	CollectionID nullableID            `json:"collection_id"`
 	Format       *models.PayloadFormat `json:"format"`
-	Description  *string              `json:"description"`
+	Description  *string               `json:"description"`
 	Status       *models.WebhookStatus `json:"status"`
 }
 

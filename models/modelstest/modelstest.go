@@ -73,4 +73,3 @@ func Describe() string {
 	}
 	return "embedded SQLite"
 }
-
