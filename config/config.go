@@ -37,11 +37,11 @@ type Config struct {
 	TemporalTLS       bool
 	TaskQueue         string
 
-	SigningKey           string
-	DeliveryTimeout      time.Duration
-	RetryWindow          time.Duration
-	VerificationWindow   time.Duration
-	MaxResponseBodyBytes int64
+	SigningKey         string
+	DeliveryTimeout    time.Duration
+	RetryWindow        time.Duration
+	VerificationWindow time.Duration
+	MaxResponseBytes   int64
 }
 
 // Setting is one configuration knob: its flag, its environment variable,
@@ -57,7 +57,6 @@ const (
 	CmdServer  = "server"
 	CmdWorker  = "worker"
 	CmdMigrate = "migrate"
-	CmdDev     = "dev"
 )
 
 // Load parses args for the named subcommand on top of the environment.

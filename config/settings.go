@@ -3,10 +3,10 @@ package config
 import "time"
 
 var (
-	all       = []string{CmdServer, CmdWorker, CmdMigrate, CmdDev}
-	apiCmds   = []string{CmdServer, CmdDev}
-	workCmds  = []string{CmdWorker, CmdDev}
-	tempCmds  = []string{CmdServer, CmdWorker, CmdDev}
+	all       = []string{CmdServer, CmdWorker, CmdMigrate}
+	apiCmds   = []string{CmdServer}
+	workCmds  = []string{CmdWorker}
+	tempCmds  = []string{CmdServer, CmdWorker}
 	storeCmds = all
 )
 
@@ -55,5 +55,41 @@ func Settings() []Setting {
 		{Flag: "trusted-proxies", Env: "HOOKFLOW_TRUSTED_PROXIES", Default: "", Commands: apiCmds,
 			Usage: "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed for tracking hits",
 			bind:  stringVar(func(c *Config) *string { return &c.TrustedProxies })},
+		{Flag: "temporal-address", Env: "TEMPORAL_ADDRESS", Default: "127.0.0.1:7233", Commands: tempCmds,
+			Usage: "Temporal frontend host:port",
+			bind:  stringVar(func(c *Config) *string { return &c.TemporalAddress })},
+		{Flag: "temporal-namespace", Env: "TEMPORAL_NAMESPACE", Default: "default", Commands: tempCmds,
+			Usage: "Temporal namespace",
+			bind:  stringVar(func(c *Config) *string { return &c.TemporalNamespace })},
+		{Flag: "temporal-api-key", Env: "TEMPORAL_API_KEY", Default: "", Commands: tempCmds,
+			Usage: "API key for Temporal Cloud (implies TLS)",
+			bind:  stringVar(func(c *Config) *string { return &c.TemporalAPIKey })},
+		{Flag: "temporal-tls", Env: "TEMPORAL_TLS", Default: "false", Commands: tempCmds,
+			Usage: "connect to Temporal over TLS",
+			bind:  boolVar(func(c *Config) *bool { return &c.TemporalTLS })},
+		{Flag: "temporal-tls-cert", Env: "TEMPORAL_TLS_CERT", Default: "", Commands: tempCmds,
+			Usage: "client certificate file for mutual TLS (implies TLS)",
+			bind:  stringVar(func(c *Config) *string { return &c.TemporalTLSCert })},
+		{Flag: "temporal-tls-key", Env: "TEMPORAL_TLS_KEY", Default: "", Commands: tempCmds,
+			Usage: "client key file for mutual TLS",
+			bind:  stringVar(func(c *Config) *string { return &c.TemporalTLSKey })},
+		{Flag: "task-queue", Env: "HOOKFLOW_TASK_QUEUE", Default: "hookflow", Commands: tempCmds,
+			Usage: "Temporal task queue of hookflow's workflows and activities",
+			bind:  stringVar(func(c *Config) *string { return &c.TaskQueue })},
+		{Flag: "signing-key", Env: "HOOKFLOW_SIGNING_KEY", Default: "", Commands: tempCmds,
+			Usage: "ed25519 key (whsk_…) for v1a signatures (default: generated once and kept in the data directory)",
+			bind:  stringVar(func(c *Config) *string { return &c.SigningKey })},
+		{Flag: "delivery-timeout", Env: "HOOKFLOW_DELIVERY_TIMEOUT", Default: "15s", Commands: tempCmds,
+			Usage: "timeout of one HTTP request to a receiver",
+			bind:  durationVar(func(c *Config) *time.Duration { return &c.DeliveryTimeout })},
+		{Flag: "retry-window", Env: "HOOKFLOW_RETRY_WINDOW", Default: "72h", Commands: tempCmds,
+			Usage: "how long a failing delivery is retried",
+			bind:  durationVar(func(c *Config) *time.Duration { return &c.RetryWindow })},
+		{Flag: "verification-window", Env: "HOOKFLOW_VERIFICATION_WINDOW", Default: "168h", Commands: tempCmds,
+			Usage: "how long hookflow re-checks an unverified webhook on its own",
+			bind:  durationVar(func(c *Config) *time.Duration { return &c.VerificationWindow })},
+		{Flag: "max-response-bytes", Env: "HOOKFLOW_MAX_RESPONSE_BYTES", Default: "65536", Commands: workCmds,
+			Usage: "most bytes of a receiver's response read",
+			bind:  int64Var(func(c *Config) *int64 { return &c.MaxResponseBytes })},
 	}
 }

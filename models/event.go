@@ -60,4 +60,10 @@ type Event struct {
 	// Data holds the type-specific part: bounce envelope/mime, failure code
 	// and description, or a profile's fields before and after a change.
 	Data Fields `gorm:"serializer:json;type:mediumtext" json:"data,omitempty"`
+	// Payload is the enriched body sent to webhooks, rendered once so every
+	// retry of every delivery sends the same content.
+	Payload Fields `gorm:"serializer:json;type:mediumtext" json:"-"`
+	// DispatchedAt is set once a delivery workflow has been started for the
+	// event; a sweeper starts the ones a crash or outage left behind.
+	DispatchedAt *time.Time `gorm:"index" json:"-"`
 }

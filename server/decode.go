@@ -43,7 +43,8 @@ func decodeJSON(c *gin.Context, v any) bool {
 		abortProblem(c, http.StatusBadRequest, "malformed JSON", jsonFieldError(err))
 		return false
 	}
-	if dec.More() {
+	// More would miss a stray '}' or ']'; only the end of input is acceptable.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		abortProblem(c, http.StatusBadRequest, "malformed JSON", FieldError{Field: "body", Reason: "unexpected data after the JSON object"})
 		return false
 	}

@@ -21,6 +21,7 @@ func (in *profileInput) validate(creating bool) fieldErrors {
 	}
 	errs.email("email", in.Email)
 	errs.fields("fields", in.Fields)
+	errs.storedJSON("fields", in.Fields)
 	errs.tags("interests", in.Interests)
 	return errs
 }
@@ -41,11 +42,10 @@ func (s *Server) createProfile(c *gin.Context) {
 		Fields:     orEmpty(in.Fields),
 		Interests:  orEmptyList(in.Interests),
 	}
-	if err := s.Store.Create(c.Request.Context(), &p); err != nil {
-		storeError(c, err)
-		return
+	e := profileEvent(models.EventProfileCreate, &p, nil, profileSnapshot(&p))
+	if s.writeWithEvent(c, e, func(tx *models.Store) error { return tx.Create(c.Request.Context(), &p) }) {
+		c.JSON(http.StatusCreated, p)
 	}
-	c.JSON(http.StatusCreated, p)
 }
 
 func (s *Server) listProfiles(c *gin.Context) {
@@ -77,16 +77,19 @@ func (s *Server) updateProfile(c *gin.Context) {
 	if !decodeJSON(c, &in) || in.validate(false).answered(c) {
 		return
 	}
+	before := profileSnapshot(p)
 	setIf(&p.Email, in.Email)
 	p.Fields = mergeFields(p.Fields, in.Fields)
+	if !mergedFieldsFit(c, p.Fields) {
+		return
+	}
 	if in.Interests != nil {
 		p.Interests = in.Interests
 	}
-	if err := s.Store.Save(c.Request.Context(), p); err != nil {
-		storeError(c, err)
-		return
+	e := profileEvent(models.EventProfileUpdate, p, before, profileSnapshot(p))
+	if s.writeWithEvent(c, e, func(tx *models.Store) error { return tx.Save(c.Request.Context(), p) }) {
+		c.JSON(http.StatusOK, p)
 	}
-	c.JSON(http.StatusOK, p)
 }
 
 func (s *Server) deleteProfile(c *gin.Context) {
@@ -94,14 +97,10 @@ func (s *Server) deleteProfile(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := s.Store.Transaction(c.Request.Context(), func(tx *models.Store) error {
-		return tx.DeleteProfile(c.Request.Context(), p.ID)
-	})
-	if err != nil {
-		storeError(c, err)
-		return
+	e := profileEvent(models.EventProfileDelete, p, profileSnapshot(p), nil)
+	if s.writeWithEvent(c, e, func(tx *models.Store) error { return tx.DeleteProfile(c.Request.Context(), p.ID) }) {
+		c.Status(http.StatusNoContent)
 	}
-	c.Status(http.StatusNoContent)
 }
 
 func mergeFields(current, patch models.Fields) models.Fields {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/hookflow/hookflow/models"
 	"github.com/hookflow/hookflow/netpolicy"
+	"github.com/hookflow/hookflow/signing"
 	"github.com/hookflow/hookflow/tracking"
 )
 
@@ -20,6 +21,13 @@ type Options struct {
 	MaxBodyBytes int64
 	Network      netpolicy.Policy
 	Tracking     tracking.Tokens
+	// Workflows starts deliveries and verifications; nil serves the API
+	// without Temporal (events are stored for the sweeper to start later).
+	Workflows Workflows
+	// SigningKeys are the public keys receivers verify v1a signatures with.
+	SigningKeys []signing.PublicKey
+	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
+	TrustedProxies []string
 }
 
 // Server serves the API. Its handlers hold no state of their own.
@@ -41,6 +49,9 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 func (s *Server) Handler() http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
+		panic("invalid trusted proxies: " + err.Error()) // checked at start-up by the caller
+	}
 	r.Use(gin.CustomRecovery(func(c *gin.Context, _ any) {
 		abortProblem(c, http.StatusInternalServerError, "internal error")
 	}))
@@ -51,11 +62,15 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
 	r.GET("/openapi.json", serveOpenAPI)
+	r.GET("/t/o/:token", s.trackOpen)
+	r.GET("/t/c/:token", s.trackClick)
 
 	v1 := r.Group("/v1", requireToken(s.APIToken))
 	s.routeAudience(v1)
 	s.routeMessages(v1)
 	s.routeWebhooks(v1)
+	v1.POST("/events", s.createEvent)
+	v1.GET("/signing-keys", s.listSigningKeys)
 	return r
 }
 

@@ -27,6 +27,7 @@ func (s *Server) createSubprofile(c *gin.Context) {
 		errs.add("collection_id", "is required")
 	}
 	errs.fields("fields", in.Fields)
+	errs.storedJSON("fields", in.Fields)
 	if errs.answered(c) {
 		return
 	}
@@ -44,11 +45,10 @@ func (s *Server) createSubprofile(c *gin.Context) {
 		CollectionID: col.ID,
 		Fields:       orEmpty(in.Fields),
 	}
-	if err := s.Store.Create(c.Request.Context(), &sub); err != nil {
-		storeError(c, err)
-		return
+	e := subprofileEvent(models.EventProfileCreate, p, &sub, nil, subprofileSnapshot(&sub))
+	if s.writeWithEvent(c, e, func(tx *models.Store) error { return tx.Create(c.Request.Context(), &sub) }) {
+		c.JSON(http.StatusCreated, sub)
 	}
-	c.JSON(http.StatusCreated, sub)
 }
 
 func (s *Server) listSubprofiles(c *gin.Context) {
@@ -85,18 +85,42 @@ func (s *Server) updateSubprofile(c *gin.Context) {
 	if errs.answered(c) {
 		return
 	}
-	sub.Fields = mergeFields(sub.Fields, in.Fields)
-	if err := s.Store.Save(c.Request.Context(), sub); err != nil {
-		storeError(c, err)
+	p, ok := s.profileOf(c, sub)
+	if !ok {
 		return
 	}
-	c.JSON(http.StatusOK, sub)
+	before := subprofileSnapshot(sub)
+	sub.Fields = mergeFields(sub.Fields, in.Fields)
+	if !mergedFieldsFit(c, sub.Fields) {
+		return
+	}
+	e := subprofileEvent(models.EventProfileUpdate, p, sub, before, subprofileSnapshot(sub))
+	if s.writeWithEvent(c, e, func(tx *models.Store) error { return tx.Save(c.Request.Context(), sub) }) {
+		c.JSON(http.StatusOK, sub)
+	}
 }
 
 func (s *Server) deleteSubprofile(c *gin.Context) {
-	if err := models.Delete[models.Subprofile](c.Request.Context(), s.Store, c.Param("id")); err != nil {
-		storeError(c, err)
+	sub, ok := load[models.Subprofile](c, s.Store, "subprofile")
+	if !ok {
 		return
 	}
-	c.Status(http.StatusNoContent)
+	p, ok := s.profileOf(c, sub)
+	if !ok {
+		return
+	}
+	e := subprofileEvent(models.EventProfileDelete, p, sub, subprofileSnapshot(sub), nil)
+	if s.writeWithEvent(c, e, func(tx *models.Store) error { return models.Delete[models.Subprofile](c.Request.Context(), tx, sub.ID) }) {
+		c.Status(http.StatusNoContent)
+	}
+}
+
+// profileOf loads the profile a subprofile belongs to.
+func (s *Server) profileOf(c *gin.Context, sub *models.Subprofile) (*models.Profile, bool) {
+	p, err := models.Get[models.Profile](c.Request.Context(), s.Store, sub.ProfileID)
+	if err != nil {
+		storeError(c, err)
+		return nil, false
+	}
+	return p, true
 }

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -55,6 +56,8 @@ func (e *fieldErrors) email(field string, v *string) {
 func (e *fieldErrors) tags(field string, tags []string) {
 	if len(tags) > 100 {
 		e.add(field, "must have at most 100 tags")
+	} else {
+		e.storedJSON(field, tags)
 	}
 	for i, t := range tags {
 		if strings.TrimSpace(t) == "" || utf8.RuneCountInString(t) > 255 {
@@ -69,6 +72,27 @@ func (e *fieldErrors) fields(field string, f map[string]any) {
 			e.add(field, fmt.Sprintf("key %q must be 1 to 255 characters", k))
 		}
 	}
+}
+
+// maxStoredJSON is what a JSON-serialized column holds: MySQL's TEXT is
+// 65,535 bytes. Larger values would fail at the database (503) instead of
+// being refused here.
+const maxStoredJSON = 65535
+
+// storedJSON checks v fits its column as GORM's serializer encodes it
+// (json.Marshal, which writes <, > and & as six-byte escapes).
+func (e *fieldErrors) storedJSON(field string, v any) {
+	if b, err := json.Marshal(v); err != nil || len(b) > maxStoredJSON {
+		e.add(field, fmt.Sprintf("must be at most %d bytes when stored as JSON", maxStoredJSON))
+	}
+}
+
+// mergedFieldsFit answers 422 when fields merged by a PATCH no longer fit
+// their column, though the patch alone did.
+func mergedFieldsFit(c *gin.Context, f map[string]any) bool {
+	var errs fieldErrors
+	errs.storedJSON("fields", f)
+	return !errs.answered(c)
 }
 
 // answered reports whether any check failed, after answering 422 with all of them.

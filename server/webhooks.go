@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -48,6 +49,7 @@ func (s *Server) routeWebhooks(v1 *gin.RouterGroup) {
 	v1.PATCH("/webhooks/:id", s.updateWebhook)
 	v1.DELETE("/webhooks/:id", s.deleteWebhook)
 	v1.GET("/webhooks/:id/verification-file", s.downloadVerificationFile)
+	v1.POST("/webhooks/:id/verify", s.verifyWebhook)
 	v1.GET("/databases/:id/webhooks", s.listDatabaseWebhooks)
 	v1.GET("/collections/:id/webhooks", s.listCollectionWebhooks)
 }
@@ -92,6 +94,7 @@ func (s *Server) createWebhook(c *gin.Context) {
 		storeError(c, err)
 		return
 	}
+	s.startVerification(c, w.ID)
 	view := webhookViewOf(&w)
 	view.Secret = w.Secret
 	view.Verification = &verificationFile{Filename: w.VerificationFile, Content: w.VerificationContent}
@@ -101,8 +104,11 @@ func (s *Server) createWebhook(c *gin.Context) {
 // validate checks the fields that need no database or network.
 func (in *webhookInput) validate(errs *fieldErrors) {
 	if in.URL != nil {
-		if _, err := netpolicy.ParseCallbackURL(*in.URL); err != nil {
+		if u, err := netpolicy.ParseCallbackURL(*in.URL); err != nil {
 			errs.add("url", err.Error())
+		} else if len(u.String()) > netpolicy.MaxURLLength {
+			// The escaped form is what is stored; escaping can triple the length.
+			errs.add("url", fmt.Sprintf("must be at most %d bytes once percent-encoded", netpolicy.MaxURLLength))
 		}
 	}
 	if in.Events != nil && len(in.Events) == 0 {
@@ -200,12 +206,16 @@ func (s *Server) updateWebhook(c *gin.Context) {
 	}
 	var errs fieldErrors
 	in.validate(&errs)
+	previousURL := w.URL
 	if errs.answered(c) || !s.applyWebhookInput(c, &in, w) {
 		return
 	}
 	if err := s.Store.Save(c.Request.Context(), w); err != nil {
 		storeError(c, err)
 		return
+	}
+	if w.URL != previousURL {
+		s.startVerification(c, w.ID)
 	}
 	c.JSON(http.StatusOK, webhookViewOf(w))
 }
@@ -214,6 +224,11 @@ func (s *Server) deleteWebhook(c *gin.Context) {
 	if err := models.Delete[models.Webhook](c.Request.Context(), s.Store, c.Param("id")); err != nil {
 		storeError(c, err)
 		return
+	}
+	if s.Workflows != nil {
+		if err := s.Workflows.StopVerification(c.Request.Context(), c.Param("id")); err != nil {
+			slog.Warn("could not stop verification workflow", "webhook", c.Param("id"), "err", err)
+		}
 	}
 	c.Status(http.StatusNoContent)
 }

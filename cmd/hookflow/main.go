@@ -41,6 +41,8 @@ func main() {
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "server":
 		err = runServer(ctx, log, args)
+	case "worker":
+		err = runWorker(ctx, log, args)
 	case "migrate":
 		err = runMigrate(ctx, log, args)
 	case "version":

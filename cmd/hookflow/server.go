@@ -14,7 +14,9 @@ import (
 	"github.com/hookflow/hookflow/keyfile"
 	"github.com/hookflow/hookflow/netpolicy"
 	"github.com/hookflow/hookflow/server"
+	"github.com/hookflow/hookflow/signing"
 	"github.com/hookflow/hookflow/tracking"
+	"github.com/hookflow/hookflow/workflows"
 )
 
 func runServer(ctx context.Context, log *slog.Logger, args []string) error {
@@ -38,6 +40,15 @@ func runServer(ctx context.Context, log *slog.Logger, args []string) error {
 	if cfg.AllowPrivateNetworks {
 		log.Warn("callback URLs on private and loopback networks are allowed (HOOKFLOW_ALLOW_PRIVATE_NETWORKS)")
 	}
+	key, err := signingKey(cfg)
+	if err != nil {
+		return err
+	}
+	tc, err := dialTemporal(log, cfg)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
 	srv := server.New(server.Options{
 		Store:        store,
 		APIToken:     token,
@@ -45,7 +56,17 @@ func runServer(ctx context.Context, log *slog.Logger, args []string) error {
 		MaxBodyBytes: cfg.MaxBodyBytes,
 		Network:      netpolicy.Policy{AllowPrivate: cfg.AllowPrivateNetworks},
 		Tracking:     tracking.NewTokens(trackingSecret),
+		Workflows: workflows.Starter{
+			Client:             tc,
+			TaskQueue:          cfg.TaskQueue,
+			RetryWindow:        cfg.RetryWindow,
+			RequestTimeout:     cfg.DeliveryTimeout,
+			VerificationWindow: cfg.VerificationWindow,
+		},
+		SigningKeys:    []signing.PublicKey{key.Public()},
+		TrustedProxies: splitList(cfg.TrustedProxies),
 	})
+	go srv.SweepUndispatched(ctx, 30*time.Second, time.Minute)
 	return serveHTTP(ctx, log, cfg.APIAddr, srv.Handler())
 }
 
@@ -93,4 +114,15 @@ func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handle
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	return srv.Shutdown(shutdownCtx)
+}
+
+// splitList parses a comma-separated setting.
+func splitList(s string) []string {
+	var out []string
+	for _, item := range strings.Split(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			out = append(out, item)
+		}
+	}
+	return out
 }

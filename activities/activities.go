@@ -1,0 +1,25 @@
+// Package activities holds every side effect of hookflow's workflows:
+// database reads and writes, HTTP calls to receivers. Workflows call these
+// methods through a nil *Activities; the worker registers a real one.
+package activities
+
+import (
+	"net/http"
+
+	"github.com/hookflow/hookflow/models"
+	"github.com/hookflow/hookflow/signing"
+)
+
+// Activities carries the dependencies of every activity.
+type Activities struct {
+	Store *models.Store
+	// HTTP calls receivers; build it with netpolicy.Policy.NewHTTPClient so
+	// private addresses stay unreachable and the per-request timeout holds.
+	HTTP *http.Client
+	// Signer signs every request (v1 with the webhook's secret, v1a with the server key).
+	Signer signing.Signer
+	// UserAgent is sent on every request, "hookflow/<version>".
+	UserAgent string
+	// MaxResponseBytes caps how much of a receiver's answer is read.
+	MaxResponseBytes int64
+}

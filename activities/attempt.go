@@ -1,0 +1,112 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/hookflow/hookflow/models"
+)
+
+// attemptOutcome is what one attempt, or the state of the delivery's
+// webhook, decided for a delivery.
+type attemptOutcome struct {
+	Status models.DeliveryStatus
+	// RetryAfter is the wait before the next attempt while still pending.
+	RetryAfter time.Duration
+	// Reason says why the delivery has not succeeded, e.g. "attempt 2: HTTP 503".
+	Reason string
+	// ErrorType is the application error type when failed for good.
+	ErrorType string
+}
+
+// err is the outcome as an activity error: nil on success, non-retryable
+// when failed for good, else retryable after RetryAfter. Receivers that
+// answer 5xx are business as usual, hence the benign category.
+func (o attemptOutcome) err() error {
+	switch o.Status {
+	case models.DeliverySucceeded:
+		return nil
+	case models.DeliveryFailed:
+		return temporal.NewNonRetryableApplicationError(o.Reason, o.ErrorType, nil)
+	}
+	return temporal.NewApplicationErrorWithOptions(o.Reason, ErrorTypeAttemptFailed, temporal.ApplicationErrorOptions{
+		NextRetryDelay: o.RetryAfter,
+		Category:       temporal.ApplicationErrorCategoryBenign,
+	})
+}
+
+// deliverOnce makes the next attempt of a pending delivery if its webhook
+// still takes events. A deleted, disabled or no-longer-verified webhook
+// fails the delivery without a request: its URL is not one the owner
+// proven to control anymore. A paused one keeps it waiting, unsent.
+func (a *Activities) deliverOnce(ctx context.Context, d *models.Delivery, e *models.Event) (attemptOutcome, error) {
+	w, err := models.Get[models.Webhook](ctx, a.Store, d.WebhookID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return a.giveUp(ctx, d, ErrorTypeWebhookNotFound, "webhook "+d.WebhookID+" was deleted")
+	case err != nil:
+		return attemptOutcome{}, err
+	case w.Status == models.WebhookPaused:
+		return attemptOutcome{Status: models.DeliveryPending, RetryAfter: pausedRecheckDelay, Reason: "webhook " + w.ID + " is paused"}, nil
+	case w.Status != models.WebhookActive:
+		return a.giveUp(ctx, d, ErrorTypeDeliveryFailed, "webhook "+w.ID+" is "+string(w.Status))
+	}
+	return a.attempt(ctx, d, w, e)
+}
+
+// giveUp fails a delivery that no attempt can help.
+func (a *Activities) giveUp(ctx context.Context, d *models.Delivery, errorType, reason string) (attemptOutcome, error) {
+	if _, err := a.Store.FailPendingDelivery(ctx, d.ID); err != nil {
+		return attemptOutcome{}, err
+	}
+	logger(ctx).Info("Delivery failed", "DeliveryID", d.ID, "Reason", reason)
+	d.Status = models.DeliveryFailed
+	return attemptOutcome{Status: models.DeliveryFailed, Reason: reason, ErrorType: errorType}, nil
+}
+
+// attempt sends attempt number d.Attempts+1 and records it with the
+// delivery's new status in one transaction.
+func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.Webhook, e *models.Event) (attemptOutcome, error) {
+	number := d.Attempts + 1
+	started := models.Now()
+	var r response
+	status := models.DeliveryFailed // a request that cannot be built now never will be
+	if req, err := a.deliveryRequest(ctx, d, w, e, number, started); err != nil {
+		r.Err = err
+	} else {
+		r = a.send(req)
+		status = classify(r)
+	}
+	att := models.DeliveryAttempt{
+		ID:              models.NewID(models.PrefixAttempt),
+		DeliveryID:      d.ID,
+		Number:          number,
+		StatusCode:      r.StatusCode,
+		LatencyMillis:   r.Latency.Milliseconds(),
+		ResponseExcerpt: r.Excerpt,
+		StartedAt:       started,
+	}
+	if r.Err != nil {
+		att.Error = describeError(r.Err)
+	}
+	// The request went out: record it even if the activity's time ran out.
+	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if err := a.Store.RecordAttempt(recordCtx, &att, status); err != nil {
+		return attemptOutcome{}, fmt.Errorf("record attempt %d of delivery %s: %w", number, d.ID, err)
+	}
+	d.Attempts, d.Status = number, status
+
+	out := attemptOutcome{Status: status, Reason: fmt.Sprintf("attempt %d: %s", number, r.summary())}
+	switch status {
+	case models.DeliveryPending:
+		out.RetryAfter = retryDelay(r.RetryAfter, number, time.Now())
+	case models.DeliveryFailed:
+		out.ErrorType = ErrorTypeDeliveryFailed
+	}
+	return out, nil
+}

@@ -1,0 +1,32 @@
+package activities
+
+import (
+	"errors"
+	"net/url"
+)
+
+// Application error types the workflows can tell apart.
+const (
+	// ErrorTypeWebhookNotFound: the webhook was deleted. Non-retryable.
+	ErrorTypeWebhookNotFound = "WebhookNotFound"
+	// ErrorTypeEventNotFound: the event was deleted. Non-retryable.
+	ErrorTypeEventNotFound = "EventNotFound"
+	// ErrorTypeDeliveryNotFound: the delivery was deleted. Non-retryable.
+	ErrorTypeDeliveryNotFound = "DeliveryNotFound"
+	// ErrorTypeDeliveryFailed: the delivery failed for good (a permanent
+	// answer such as 404, or a webhook that no longer takes events). Non-retryable.
+	ErrorTypeDeliveryFailed = "DeliveryFailed"
+	// ErrorTypeAttemptFailed: the attempt failed but a later one may succeed;
+	// the error carries the delay before the next attempt as NextRetryDelay.
+	ErrorTypeAttemptFailed = "AttemptFailed"
+)
+
+// describeError is an error as a receiver's owner wants to read it: the
+// URL error's cause without the repeated method and URL.
+func describeError(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return truncateUTF8(err.Error(), errorTextBytes)
+}

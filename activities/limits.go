@@ -1,0 +1,41 @@
+package activities
+
+import "time"
+
+// Every tunable of delivery and verification, in one place.
+const (
+	// firstRetryDelay is the backoff ceiling after the first failed attempt;
+	// it doubles per attempt up to maxRetryDelay.
+	firstRetryDelay = 5 * time.Second
+	maxRetryDelay   = 6 * time.Hour
+
+	// A receiver's Retry-After is honoured within these bounds, so it can
+	// neither make us hammer it nor park a delivery past the retry window.
+	minRetryAfter = time.Second
+	maxRetryAfter = 6 * time.Hour
+
+	// maxConcurrentFirstAttempts bounds the first attempts of one event in
+	// flight at once, so one slow receiver never delays the others.
+	maxConcurrentFirstAttempts = 16
+
+	// defaultMaxResponseBytes is read from a receiver when
+	// Activities.MaxResponseBytes is 0; the rest is dropped.
+	defaultMaxResponseBytes = 64 << 10
+	// excerptBytes of a response are stored with each attempt.
+	excerptBytes = 1 << 10
+	// errorTextBytes fits DeliveryAttempt.Error's column.
+	errorTextBytes = 1024
+
+	// verificationBodyBytes caps a verification file; the real one is a
+	// short token, so anything longer does not match.
+	verificationBodyBytes = 4 << 10
+
+	// recordTimeout bounds writing an attempt after the activity's own
+	// context ended, so a request that was sent is still recorded.
+	recordTimeout = 10 * time.Second
+)
+
+// pausedRecheckDelay is how long a delivery to a paused webhook waits
+// before looking again whether the webhook was resumed; no request is sent
+// meanwhile.
+const pausedRecheckDelay = 10 * time.Minute

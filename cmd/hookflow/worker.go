@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+
+	sdkworker "go.temporal.io/sdk/worker"
+
+	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/config"
+	"github.com/hookflow/hookflow/models"
+	"github.com/hookflow/hookflow/netpolicy"
+	"github.com/hookflow/hookflow/signing"
+	"github.com/hookflow/hookflow/worker"
+)
+
+func runWorker(ctx context.Context, log *slog.Logger, args []string) error {
+	cfg, err := config.Load(config.CmdWorker, args)
+	if err != nil {
+		return err
+	}
+	key, err := signingKey(cfg)
+	if err != nil {
+		return err
+	}
+	store, err := openStore(ctx, log, cfg, false)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	tc, err := dialTemporal(log, cfg)
+	if err != nil {
+		return err
+	}
+	defer tc.Close()
+	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
+		log.Warn("could not register search attributes; register them on the Temporal server", "err", err)
+	}
+	if cfg.AllowPrivateNetworks {
+		log.Warn("deliveries to private and loopback networks are allowed (HOOKFLOW_ALLOW_PRIVATE_NETWORKS)")
+	}
+	w := worker.New(tc, cfg.TaskQueue, newActivities(cfg, store, key), sdkworker.Options{})
+	log.Info("worker started", "task_queue", cfg.TaskQueue, "temporal", cfg.TemporalAddress)
+	return w.Run(interruptOn(ctx))
+}
+
+func newActivities(cfg config.Config, store *models.Store, key signing.KeyPair) *activities.Activities {
+	return &activities.Activities{
+		Store:            store,
+		HTTP:             netpolicy.Policy{AllowPrivate: cfg.AllowPrivateNetworks}.NewHTTPClient(cfg.DeliveryTimeout),
+		Signer:           signing.Signer{Keys: &key},
+		UserAgent:        "hookflow/" + version,
+		MaxResponseBytes: cfg.MaxResponseBytes,
+	}
+}
+
+// interruptOn adapts ctx to the worker's stop channel.
+func interruptOn(ctx context.Context) <-chan any {
+	stop := make(chan any)
+	go func() {
+		<-ctx.Done()
+		close(stop)
+	}()
+	return stop
+}

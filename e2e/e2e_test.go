@@ -1,0 +1,371 @@
+// Package e2e runs hookflow end to end: a real in-process Temporal server,
+// the worker, the API server over a real database, and httptest receivers
+// that verify every signature the way a customer would.
+package e2e
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
+	"github.com/stretchr/testify/require"
+	commonpb "go.temporal.io/api/common/v1"
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/workflowservice/v1"
+	"go.temporal.io/sdk/client"
+	sdkworker "go.temporal.io/sdk/worker"
+	"go.temporal.io/server/temporaltest"
+	"google.golang.org/protobuf/encoding/protojson"
+
+	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/models"
+	"github.com/hookflow/hookflow/models/modelstest"
+	"github.com/hookflow/hookflow/netpolicy"
+	"github.com/hookflow/hookflow/server"
+	"github.com/hookflow/hookflow/signing"
+	"github.com/hookflow/hookflow/tracking"
+	"github.com/hookflow/hookflow/worker"
+	"github.com/hookflow/hookflow/workflows"
+)
+
+const (
+	apiToken  = "e2e-token"
+	taskQueue = "hookflow-e2e"
+)
+
+// system is one running hookflow: Temporal, worker, API.
+type system struct {
+	t        *testing.T
+	api      *httptest.Server
+	store    *models.Store
+	temporal client.Client
+	ns       string
+}
+
+func startSystem(t *testing.T) *system {
+	ts := temporaltest.NewServer(temporaltest.WithT(t))
+	tc := ts.GetDefaultClient()
+	require.NoError(t, worker.EnsureSearchAttributes(t.Context(), tc, ts.GetDefaultNamespace()))
+
+	store := modelstest.Open(t)
+	key, err := signing.GenerateKeyPair()
+	require.NoError(t, err)
+	network := netpolicy.Policy{AllowPrivate: true} // receivers are on loopback
+	w := worker.New(tc, taskQueue, &activities.Activities{
+		Store:     store,
+		HTTP:      network.NewHTTPClient(5 * time.Second),
+		Signer:    signing.Signer{Keys: &key},
+		UserAgent: "hookflow/e2e",
+	}, sdkworker.Options{})
+	require.NoError(t, w.Start())
+	t.Cleanup(w.Stop)
+
+	api := httptest.NewServer(nil)
+	t.Cleanup(api.Close)
+	api.Config.Handler = server.New(server.Options{
+		Store:       store,
+		APIToken:    apiToken,
+		PublicURL:   api.URL,
+		Network:     network,
+		Tracking:    tracking.NewTokens("e2e-tracking"),
+		Workflows:   workflows.Starter{Client: tc, TaskQueue: taskQueue, RetryWindow: time.Hour, RequestTimeout: 5 * time.Second},
+		SigningKeys: []signing.PublicKey{key.Public()},
+	}).Handler()
+	return &system{t: t, api: api, store: store, temporal: tc, ns: ts.GetDefaultNamespace()}
+}
+
+// call makes an API request and decodes the JSON answer into out.
+func (s *system) call(method, path string, body any, wantStatus int, out any) {
+	s.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		require.NoError(s.t, err)
+		r = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, s.api.URL+path, r)
+	require.NoError(s.t, err)
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(s.t, err)
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	require.Equal(s.t, wantStatus, resp.StatusCode, "%s %s answered %s", method, path, data)
+	if out != nil {
+		require.NoError(s.t, json.Unmarshal(data, out))
+	}
+}
+
+// receiver is a customer's endpoint: it serves the verification file and
+// accepts webhooks only when both signatures verify.
+type receiver struct {
+	*httptest.Server
+	t         *testing.T
+	mu        sync.Mutex
+	files     map[string]string // path -> content
+	secret    string
+	publicKey string
+	failFirst int // answer 503 to this many requests first
+	requests  []receivedRequest
+	arrived   chan receivedRequest
+}
+
+type receivedRequest struct {
+	Headers http.Header
+	Payload map[string]any
+	Status  int
+}
+
+func newReceiver(t *testing.T) *receiver {
+	rc := &receiver{t: t, files: map[string]string{}, arrived: make(chan receivedRequest, 100)}
+	rc.Server = httptest.NewServer(http.HandlerFunc(rc.serve))
+	t.Cleanup(rc.Close)
+	return rc
+}
+
+func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if r.Method == http.MethodGet {
+		content, ok := rc.files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintln(w, content)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	wh, err := standardwebhooks.NewWebhook(rc.secret)
+	if err != nil || wh.Verify(body, r.Header) != nil {
+		rc.t.Errorf("v1 signature does not verify with the Standard Webhooks library: %v", err)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	if err := signing.VerifyV1a(rc.publicKey, body, r.Header); err != nil {
+		rc.t.Errorf("v1a signature does not verify with the published key: %v", err)
+		w.WriteHeader(http.StatusUnauthorized)
+		return
+	}
+	got := receivedRequest{Headers: r.Header.Clone(), Status: http.StatusOK}
+	if err := json.Unmarshal(body, &got.Payload); err != nil {
+		rc.t.Errorf("payload is not JSON: %s", body)
+	}
+	if len(rc.requests) < rc.failFirst {
+		got.Status = http.StatusServiceUnavailable
+		w.Header().Set("Retry-After", "1")
+	}
+	rc.requests = append(rc.requests, got)
+	w.WriteHeader(got.Status)
+	if got.Status == http.StatusOK {
+		rc.arrived <- got
+	}
+}
+
+func (rc *receiver) serveFile(path, content string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.files[path] = content
+}
+
+func (rc *receiver) received() []receivedRequest {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]receivedRequest(nil), rc.requests...)
+}
+
+// next waits for the next successful delivery.
+func (rc *receiver) next() receivedRequest {
+	rc.t.Helper()
+	select {
+	case r := <-rc.arrived:
+		return r
+	case <-time.After(60 * time.Second):
+		rc.t.Fatal("no delivery arrived within 60 s")
+		return receivedRequest{}
+	}
+}
+
+type webhookCreated struct {
+	ID           string `json:"id"`
+	Secret       string `json:"secret"`
+	Status       string `json:"status"`
+	Verification struct {
+		Filename string `json:"filename"`
+		Content  string `json:"content"`
+	} `json:"verification"`
+}
+
+// registerWebhook creates a webhook for rc, places its verification file
+// beside the handler script and verifies it.
+func (s *system) registerWebhook(rc *receiver, events ...string) webhookCreated {
+	var wh webhookCreated
+	s.call("POST", "/v1/webhooks", map[string]any{"url": rc.URL + "/hooks/handler.php", "events": events}, http.StatusCreated, &wh)
+	require.Equal(s.t, "unverified", wh.Status)
+	var keys struct {
+		Keys []signing.PublicKey `json:"keys"`
+	}
+	s.call("GET", "/v1/signing-keys", nil, http.StatusOK, &keys)
+	rc.secret, rc.publicKey = wh.Secret, keys.Keys[0].PublicKey
+
+	var problem server.Problem
+	s.call("POST", "/v1/webhooks/"+wh.ID+"/verify", nil, http.StatusUnprocessableEntity, &problem)
+	require.Len(s.t, problem.Errors, 2, "both locations are reported")
+	require.Contains(s.t, problem.Errors[0].Reason, ": 404")
+
+	rc.serveFile("/hooks/"+wh.Verification.Filename, wh.Verification.Content)
+	var verified map[string]any
+	s.call("POST", "/v1/webhooks/"+wh.ID+"/verify", nil, http.StatusOK, &verified)
+	require.Equal(s.t, "active", verified["status"])
+	return wh
+}
+
+func TestEventsReachVerifiedWebhooksSignedAndEnriched(t *testing.T) {
+	s := startSystem(t)
+	var db, profile, message map[string]any
+	s.call("POST", "/v1/databases", map[string]any{"name": "Newsletter"}, http.StatusCreated, &db)
+	s.call("POST", "/v1/databases/"+db["id"].(string)+"/profiles", map[string]any{
+		"email": "ann@example.com", "fields": map[string]any{"firstname": "Ann", "city": "Utrecht"}, "interests": []string{"cycling"},
+	}, http.StatusCreated, &profile)
+	s.call("POST", "/v1/messages", map[string]any{
+		"profile_id": profile["id"], "tags": []string{"spring-sale"},
+		"links": []map[string]any{{"url": "https://shop.example/bikes", "tags": []string{"bikes"}}},
+	}, http.StatusCreated, &message)
+
+	rc := newReceiver(t)
+	wh := s.registerWebhook(rc, "open", "click")
+
+	// A person opens the mail and clicks the link.
+	hit := func(url string) *http.Response {
+		req, _ := http.NewRequest("GET", url, nil)
+		req.Header.Set("User-Agent", "Mozilla/5.0 (e2e)")
+		req.Header.Set("Referer", "https://webmail.example/inbox")
+		resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp
+	}
+	require.Equal(t, "image/gif", hit(message["open_url"].(string)).Header.Get("Content-Type"))
+	click := hit(message["click_urls"].([]any)[0].(string))
+	require.Equal(t, http.StatusFound, click.StatusCode)
+	require.Equal(t, "https://shop.example/bikes", click.Header.Get("Location"))
+
+	byType := map[string]receivedRequest{}
+	for range 2 {
+		r := rc.next()
+		byType[r.Payload["type"].(string)] = r
+	}
+	for _, typ := range []string{"open", "click"} {
+		r, ok := byType[typ]
+		require.True(t, ok, "a %s event arrived", typ)
+		p := r.Payload
+		require.Equal(t, "ann@example.com", p["recipient"])
+		require.Equal(t, "127.0.0.1", p["ip"])
+		require.Equal(t, "Mozilla/5.0 (e2e)", p["useragent"])
+		require.Equal(t, "https://webmail.example/inbox", p["referer"])
+		require.Equal(t, message["id"], p["message"])
+		prof := p["profile"].(map[string]any)
+		require.Equal(t, "Ann", prof["fields"].(map[string]any)["firstname"])
+		require.Equal(t, wh.ID, r.Headers.Get("Hookflow-Webhook-Id"))
+		require.Equal(t, "hookflow/e2e", r.Headers.Get("User-Agent"))
+	}
+	require.Equal(t, "https://shop.example/bikes", byType["click"].Payload["url"])
+	require.Contains(t, byType["click"].Payload["tags"], "bikes")
+	require.Contains(t, byType["click"].Payload["tags"], "spring-sale")
+
+	s.requireFindableByWebhook(wh.ID, 2)
+	s.reportHistory(byType["open"].Payload["id"].(string))
+}
+
+func TestRetriesUntilTheReceiverRecoversAndDeduplicatesEvents(t *testing.T) {
+	s := startSystem(t)
+	var db, profile, message map[string]any
+	s.call("POST", "/v1/databases", map[string]any{"name": "Transactional"}, http.StatusCreated, &db)
+	s.call("POST", "/v1/databases/"+db["id"].(string)+"/profiles", map[string]any{"email": "bob@example.com"}, http.StatusCreated, &profile)
+	s.call("POST", "/v1/messages", map[string]any{"profile_id": profile["id"]}, http.StatusCreated, &message)
+
+	rc := newReceiver(t)
+	rc.failFirst = 2
+	wh := s.registerWebhook(rc, "delivery", "bounce")
+
+	event := map[string]any{"id": "mta-queue-4711", "type": "delivery", "message_id": message["id"]}
+	var first, again map[string]any
+	s.call("POST", "/v1/events", event, http.StatusAccepted, &first)
+	s.call("POST", "/v1/events", event, http.StatusAccepted, &again)
+	require.Equal(t, first["id"], again["id"], "the same client id is the same event")
+
+	delivered := rc.next()
+	require.Equal(t, "delivery", delivered.Payload["type"])
+	requests := rc.received()
+	require.Len(t, requests, 3, "503, 503, then 200")
+	for _, r := range requests {
+		require.Equal(t, requests[0].Headers.Get("webhook-id"), r.Headers.Get("webhook-id"), "retries keep the webhook-id")
+	}
+
+	// The attempts are in the database, and the workflow is done: nothing more will come.
+	s.awaitWorkflow(workflows.DeliveryWorkflowID(first["id"].(string)))
+	var deliveries []models.Delivery
+	require.NoError(t, s.store.DB(t.Context()).Where("webhook_id = ?", wh.ID).Find(&deliveries).Error)
+	require.Len(t, deliveries, 1)
+	require.Equal(t, models.DeliverySucceeded, deliveries[0].Status)
+	var attempts []models.DeliveryAttempt
+	require.NoError(t, s.store.DB(t.Context()).Where("delivery_id = ?", deliveries[0].ID).Order("number").Find(&attempts).Error)
+	require.Len(t, attempts, 3)
+	for i, want := range []int{503, 503, 200} {
+		require.Equal(t, i+1, attempts[i].Number)
+		require.Equal(t, want, attempts[i].StatusCode)
+	}
+	require.Len(t, rc.received(), 3, "the duplicate event caused no second delivery")
+}
+
+// awaitWorkflow waits for a workflow to complete.
+func (s *system) awaitWorkflow(id string) {
+	s.t.Helper()
+	require.NoError(s.t, s.temporal.GetWorkflow(s.t.Context(), id, "").Get(s.t.Context(), nil))
+}
+
+// requireFindableByWebhook checks that the Web UI query WebhookId="wh_…"
+// lists the webhook's deliveries.
+func (s *system) requireFindableByWebhook(webhookID string, want int) {
+	s.t.Helper()
+	query := fmt.Sprintf("WebhookId = %q AND DeliveryStatus = %q", webhookID, workflows.StatusSucceeded)
+	require.Eventually(s.t, func() bool {
+		resp, err := s.temporal.ListWorkflow(s.t.Context(), &workflowservice.ListWorkflowExecutionsRequest{Namespace: s.ns, Query: query})
+		return err == nil && len(resp.GetExecutions()) == want
+	}, 30*time.Second, 200*time.Millisecond, "visibility query %s", query)
+}
+
+// reportHistory logs how many history events a delivery cost, and records
+// the history for the replay test when HOOKFLOW_RECORD_HISTORY names a file.
+func (s *system) reportHistory(eventID string) {
+	s.t.Helper()
+	id := workflows.DeliveryWorkflowID(eventID)
+	s.awaitWorkflow(id)
+	resp, err := s.temporal.WorkflowService().GetWorkflowExecutionHistory(s.t.Context(), &workflowservice.GetWorkflowExecutionHistoryRequest{
+		Namespace: s.ns, Execution: &commonpb.WorkflowExecution{WorkflowId: id}, HistoryEventFilterType: enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT,
+	})
+	require.NoError(s.t, err)
+	events := resp.GetHistory().GetEvents()
+	var kinds []string
+	for _, e := range events {
+		kinds = append(kinds, strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_"))
+	}
+	s.t.Logf("one successful delivery to one webhook costs %d history events: %s", len(events), strings.Join(kinds, ", "))
+	require.LessOrEqual(s.t, len(events), 7)
+	if path := os.Getenv("HOOKFLOW_RECORD_HISTORY"); path != "" {
+		data, err := protojson.Marshal(resp.GetHistory())
+		require.NoError(s.t, err)
+		require.NoError(s.t, os.WriteFile(filepath.Clean(path), data, 0o644))
+	}
+}

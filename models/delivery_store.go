@@ -1,0 +1,142 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// WebhooksMatching returns the webhooks an event goes to, in id order. The
+// query narrows by the indexed status, the event's scope and the subscribed
+// type; Webhook.Matches has the final word (activation time, exact type).
+// Activation time is left to Matches because SQLite stores times as text
+// and would compare them as strings.
+func (s *Store) WebhooksMatching(ctx context.Context, e *Event) ([]Webhook, error) {
+	q := s.db.WithContext(ctx).
+		Where("status = ?", WebhookActive).
+		Where("events LIKE ?", `%"`+string(e.Type)+`"%`)
+	q = inScope(q, "database_id", e.DatabaseID)
+	q = inScope(q, "collection_id", e.CollectionID)
+	var candidates []Webhook
+	if err := q.Order("id").Find(&candidates).Error; err != nil {
+		return nil, err
+	}
+	matching := candidates[:0]
+	for _, w := range candidates {
+		if w.Matches(e) {
+			matching = append(matching, w)
+		}
+	}
+	return matching, nil
+}
+
+// inScope keeps webhooks that are unscoped on column or scoped to id.
+func inScope(q *gorm.DB, column string, id *string) *gorm.DB {
+	if id == nil {
+		return q.Where(column + " IS NULL")
+	}
+	return q.Where("("+column+" IS NULL OR "+column+" = ?)", *id)
+}
+
+// EnsureDeliveries returns the event's deliveries, in id order, creating a
+// pending one for each listed webhook that has none yet. Rows from earlier
+// calls are returned as they are, so a retried caller never starts over.
+func (s *Store) EnsureDeliveries(ctx context.Context, eventID string, webhookIDs []string) ([]Delivery, error) {
+	var deliveries []Delivery
+	if err := s.db.WithContext(ctx).Where("event_id = ?", eventID).Order("id").Find(&deliveries).Error; err != nil {
+		return nil, err
+	}
+	have := make(map[string]bool, len(deliveries))
+	for _, d := range deliveries {
+		have[d.WebhookID] = true
+	}
+	for _, webhookID := range webhookIDs {
+		if have[webhookID] {
+			continue
+		}
+		d := Delivery{ID: NewID(PrefixDelivery), EventID: eventID, WebhookID: webhookID, Status: DeliveryPending}
+		err := s.Create(ctx, &d)
+		if errors.Is(err, ErrConflict) {
+			// A concurrent caller created it first; take theirs.
+			err = translate(s.db.WithContext(ctx).Where("event_id = ? AND webhook_id = ?", eventID, webhookID).Take(&d).Error)
+		}
+		if err != nil {
+			return nil, err
+		}
+		have[webhookID] = true
+		deliveries = append(deliveries, d)
+	}
+	return deliveries, nil
+}
+
+// RecordAttempt stores an attempt and moves its delivery to status in one
+// transaction. Only a pending delivery moves; otherwise, or if the attempt
+// number was already recorded, it returns ErrConflict and stores nothing.
+func (s *Store) RecordAttempt(ctx context.Context, att *DeliveryAttempt, status DeliveryStatus) error {
+	return s.Transaction(ctx, func(tx *Store) error {
+		if err := tx.Create(ctx, att); err != nil {
+			return err
+		}
+		now := Now()
+		updates := map[string]any{"attempts": att.Number, "status": status, "updated_at": now}
+		if status != DeliveryPending {
+			updates["completed_at"] = now
+		}
+		res := tx.db.WithContext(ctx).Model(&Delivery{}).
+			Where("id = ? AND status = ?", att.DeliveryID, DeliveryPending).
+			Updates(updates)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("%w: delivery %s is no longer pending", ErrConflict, att.DeliveryID)
+		}
+		return nil
+	})
+}
+
+// FailPendingDelivery marks a delivery failed unless it already finished;
+// it reports whether it did. A finished delivery is never overwritten.
+func (s *Store) FailPendingDelivery(ctx context.Context, id string) (bool, error) {
+	now := Now()
+	res := s.db.WithContext(ctx).Model(&Delivery{}).
+		Where("id = ? AND status = ?", id, DeliveryPending).
+		Updates(map[string]any{"status": DeliveryFailed, "completed_at": now, "updated_at": now})
+	return res.RowsAffected > 0, res.Error
+}
+
+// SaveEventPayload stores the event's rendered payload with the scope and
+// audience ids found while rendering it, unless a payload is stored already
+// (it is rendered once). It reports whether it stored this one.
+func (s *Store) SaveEventPayload(ctx context.Context, e *Event) (bool, error) {
+	res := s.db.WithContext(ctx).Model(e).
+		Where("payload IS NULL OR payload IN ('', 'null', '{}')").
+		Select("payload", "database_id", "collection_id", "profile_id", "subprofile_id").
+		Updates(e)
+	return res.RowsAffected > 0, res.Error
+}
+
+// awaitingVerification are the statuses a passed ownership check may
+// activate; any other status was set by the owner or by an earlier pass.
+var awaitingVerification = []WebhookStatus{WebhookUnverified, WebhookVerificationFailed}
+
+// MarkWebhookVerified activates a webhook whose ownership was proven at url,
+// in one compare-and-set: only while the webhook still has that url and is
+// awaiting verification. It reports whether the webhook was activated.
+func (s *Store) MarkWebhookVerified(ctx context.Context, id, url string, at time.Time) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&Webhook{}).
+		Where("id = ? AND url = ? AND status IN ?", id, url, awaitingVerification).
+		Updates(map[string]any{"status": WebhookActive, "verified_at": at, "active_since": at, "updated_at": at})
+	return res.RowsAffected > 0, res.Error
+}
+
+// ExpireWebhookVerification marks a still-unverified webhook as having
+// failed verification; a webhook in any other status, or gone, is left alone.
+func (s *Store) ExpireWebhookVerification(ctx context.Context, id string) error {
+	return s.db.WithContext(ctx).Model(&Webhook{}).
+		Where("id = ? AND status = ?", id, WebhookUnverified).
+		Updates(map[string]any{"status": WebhookVerificationFailed, "updated_at": Now()}).Error
+}

@@ -1,0 +1,149 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hookflow/hookflow/models"
+	"github.com/hookflow/hookflow/netpolicy"
+)
+
+type eventInput struct {
+	ID           *string           `json:"id"`
+	Type         *models.EventType `json:"type"`
+	MessageID    *string           `json:"message_id"`
+	ProfileID    *string           `json:"profile_id"`
+	SubprofileID *string           `json:"subprofile_id"`
+	Timestamp    *time.Time        `json:"timestamp"`
+	IP           *string           `json:"ip"`
+	UserAgent    *string           `json:"useragent"`
+	Referer      *string           `json:"referer"`
+	URL          *string           `json:"url"`
+	Data         models.Fields     `json:"data"`
+}
+
+func (in *eventInput) validate() fieldErrors {
+	var errs fieldErrors
+	errs.text("id", in.ID, 255)
+	switch {
+	case in.Type == nil:
+		errs.add("type", "is required")
+	case !in.Type.Valid():
+		errs.add("type", "unknown event type; known: "+eventTypeList())
+	case in.Type.IsProfileEvent() && in.ProfileID == nil && in.SubprofileID == nil:
+		errs.add("profile_id", "a profile event needs profile_id or subprofile_id")
+	case !in.Type.IsProfileEvent() && in.MessageID == nil:
+		errs.add("message_id", "is required for "+string(*in.Type)+" events")
+	}
+	if in.IP != nil {
+		// 64 bytes is the column; only a zone ("fe80::1%eth0") can make a valid address longer.
+		if _, err := netip.ParseAddr(*in.IP); err != nil || len(*in.IP) > 64 {
+			errs.add("ip", "must be an IPv4 or IPv6 address")
+		}
+	}
+	errs.optionalText("useragent", in.UserAgent, 1024)
+	errs.optionalText("referer", in.Referer, 2048)
+	if in.URL != nil {
+		if _, err := netpolicy.ParseCallbackURL(*in.URL); err != nil {
+			errs.add("url", err.Error())
+		}
+	}
+	errs.fields("data", in.Data)
+	return errs
+}
+
+// createEvent accepts an event from the mail system or another source. It
+// answers 202 only once the event is stored; a repeated client id answers
+// with the first event and never causes a second delivery.
+func (s *Server) createEvent(c *gin.Context) {
+	var in eventInput
+	if !decodeJSON(c, &in) || in.validate().answered(c) {
+		return
+	}
+	ctx := c.Request.Context()
+	if in.ID != nil {
+		if existing, err := s.Store.EventByClientID(ctx, *in.ID); err == nil {
+			c.JSON(http.StatusAccepted, gin.H{"id": existing.ID, "duplicate": true})
+			return
+		}
+	}
+	e := models.Event{
+		ID:         models.NewID(models.PrefixEvent),
+		ClientID:   in.ID,
+		Type:       *in.Type,
+		OccurredAt: models.Now(),
+		ReceivedAt: models.Now(),
+		IP:         deref(in.IP),
+		UserAgent:  deref(in.UserAgent),
+		Referer:    deref(in.Referer),
+		URL:        deref(in.URL),
+		Data:       in.Data,
+	}
+	if in.Timestamp != nil {
+		e.OccurredAt = in.Timestamp.UTC().Truncate(time.Millisecond)
+	}
+	if !s.scopeEvent(c, &e, in) {
+		return
+	}
+	err := s.Store.Create(ctx, &e)
+	if errors.Is(err, models.ErrConflict) && in.ID != nil { // a concurrent duplicate won the race
+		if existing, err := s.Store.EventByClientID(ctx, *in.ID); err == nil {
+			c.JSON(http.StatusAccepted, gin.H{"id": existing.ID, "duplicate": true})
+			return
+		}
+	}
+	if err != nil {
+		storeError(c, err)
+		return
+	}
+	s.dispatch(ctx, &e)
+	c.JSON(http.StatusAccepted, gin.H{"id": e.ID, "duplicate": false})
+}
+
+// scopeEvent fills in the message, profile, subprofile, collection and
+// database the event belongs to, so webhooks scoped to them match.
+func (s *Server) scopeEvent(c *gin.Context, e *models.Event, in eventInput) bool {
+	if in.MessageID != nil {
+		msg, ok := reference[models.Message](c, s.Store, "message_id", *in.MessageID)
+		if !ok {
+			return false
+		}
+		e.MessageID, e.ProfileID, e.SubprofileID, e.DatabaseID = &msg.ID, &msg.ProfileID, msg.SubprofileID, &msg.DatabaseID
+	}
+	if in.SubprofileID != nil {
+		sub, ok := reference[models.Subprofile](c, s.Store, "subprofile_id", *in.SubprofileID)
+		if !ok {
+			return false
+		}
+		e.SubprofileID, e.ProfileID = &sub.ID, &sub.ProfileID
+	}
+	if in.ProfileID != nil && in.SubprofileID == nil {
+		e.ProfileID = in.ProfileID
+	}
+	if e.ProfileID != nil && e.DatabaseID == nil {
+		p, ok := reference[models.Profile](c, s.Store, "profile_id", *e.ProfileID)
+		if !ok {
+			return false
+		}
+		e.DatabaseID = &p.DatabaseID
+	}
+	if e.SubprofileID != nil {
+		sub, ok := reference[models.Subprofile](c, s.Store, "subprofile_id", *e.SubprofileID)
+		if !ok {
+			return false
+		}
+		e.CollectionID = &sub.CollectionID
+	}
+	return true
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

@@ -1,0 +1,241 @@
+package server_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/hookflow/hookflow/models/modelstest"
+	"github.com/hookflow/hookflow/netpolicy"
+	"github.com/hookflow/hookflow/server"
+	"github.com/hookflow/hookflow/tracking"
+)
+
+const (
+	testToken     = "test-token"
+	testPublicURL = "http://hookflow.test"
+	// publicHook is a callback URL on a literal public address: accepted
+	// without DNS, which the tests do not have.
+	publicHook = "https://93.184.216.34/hooks/handler.php"
+)
+
+// newServer serves the API over a fresh, migrated store. Options may
+// change the defaults (body limit, network policy) before it is built.
+func newServer(t testing.TB, options ...func(*server.Options)) http.Handler {
+	t.Helper()
+	opts := server.Options{
+		Store:     modelstest.Open(t),
+		APIToken:  testToken,
+		PublicURL: testPublicURL,
+		Network:   netpolicy.Policy{},
+		Tracking:  tracking.NewTokens("k"),
+	}
+	for _, o := range options {
+		o(&opts)
+	}
+	return server.New(opts).Handler()
+}
+
+func withMaxBody(n int64) func(*server.Options) {
+	return func(o *server.Options) { o.MaxBodyBytes = n }
+}
+
+func allowPrivate(o *server.Options) { o.Network = netpolicy.Policy{AllowPrivate: true} }
+
+// response is what do returns: the status, headers, raw body and, when
+// the body is a JSON object, that object.
+type response struct {
+	Code   int
+	Header http.Header
+	Raw    []byte
+	Body   map[string]any
+}
+
+// str returns a top-level string member, or "" when it is absent or not a string.
+func (r response) str(key string) string {
+	s, _ := r.Body[key].(string)
+	return s
+}
+
+// items returns the objects of a list response.
+func (r response) items() []map[string]any {
+	raw, _ := r.Body["items"].([]any)
+	out := make([]map[string]any, 0, len(raw))
+	for _, v := range raw {
+		m, _ := v.(map[string]any)
+		out = append(out, m)
+	}
+	return out
+}
+
+// ids returns the ids of a list response's items, in order.
+func (r response) ids() []string {
+	var out []string
+	for _, it := range r.items() {
+		s, _ := it["id"].(string)
+		out = append(out, s)
+	}
+	return out
+}
+
+// problemFields returns the field names of a problem's errors[].
+func (r response) problemFields() []string {
+	raw, _ := r.Body["errors"].([]any)
+	var out []string
+	for _, e := range raw {
+		m, _ := e.(map[string]any)
+		f, _ := m["field"].(string)
+		out = append(out, f)
+	}
+	return out
+}
+
+type requestOption func(*http.Request)
+
+// withToken replaces the Authorization header; "" sends none.
+func withToken(token string) requestOption {
+	return withHeader("Authorization", token)
+}
+
+func withHeader(key, value string) requestOption {
+	return func(r *http.Request) {
+		if value == "" {
+			r.Header.Del(key)
+		} else {
+			r.Header.Set(key, value)
+		}
+	}
+}
+
+// do sends one request with the test token. body is sent as is when it is
+// a string or []byte, JSON-encoded otherwise, and omitted when nil.
+func do(t testing.TB, h http.Handler, method, path string, body any, opts ...requestOption) response {
+	t.Helper()
+	var reader io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		reader = strings.NewReader(b)
+	case []byte:
+		reader = bytes.NewReader(b)
+	default:
+		data, err := json.Marshal(b)
+		if err != nil {
+			t.Fatalf("encode request body: %v", err)
+		}
+		reader = bytes.NewReader(data)
+	}
+	req := httptest.NewRequest(method, path, reader)
+	req.Header.Set("Authorization", "Bearer "+testToken)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for _, o := range opts {
+		o(req)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	res := response{Code: rec.Code, Header: rec.Header(), Raw: rec.Body.Bytes()}
+	_ = json.Unmarshal(res.Raw, &res.Body)
+	return res
+}
+
+// want fails the test unless the response has the given status.
+func want(t testing.TB, r response, status int) {
+	t.Helper()
+	if r.Code != status {
+		t.Fatalf("status %d, want %d; body: %s", r.Code, status, r.Raw)
+	}
+}
+
+// wantProblem checks an RFC 9457 answer: the status, the media type, the
+// members, and that each named field is among errors[] with a reason.
+func wantProblem(t testing.TB, r response, status int, fields ...string) {
+	t.Helper()
+	want(t, r, status)
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/problem+json") {
+		t.Errorf("Content-Type %q, want application/problem+json", ct)
+	}
+	if r.Body == nil {
+		t.Fatalf("problem body is not a JSON object: %s", r.Raw)
+	}
+	if got, _ := r.Body["status"].(float64); int(got) != status {
+		t.Errorf("problem status member %v, want %d", r.Body["status"], status)
+	}
+	if r.str("title") != http.StatusText(status) || r.str("type") == "" || r.str("detail") == "" {
+		t.Errorf("problem lacks type, title or detail: %s", r.Raw)
+	}
+	raw, _ := r.Body["errors"].([]any)
+	for _, e := range raw {
+		m, _ := e.(map[string]any)
+		if reason, _ := m["reason"].(string); reason == "" {
+			t.Errorf("error %v has no reason", m)
+		}
+	}
+	got := r.problemFields()
+	for _, f := range fields {
+		if !slices.Contains(got, f) {
+			t.Errorf("problem names fields %q, want %q among them; body: %s", got, f, r.Raw)
+		}
+	}
+}
+
+// mustCreate POSTs body to path, requires 201 and returns the new object's id.
+func mustCreate(t testing.TB, h http.Handler, path string, body any) string {
+	t.Helper()
+	r := do(t, h, http.MethodPost, path, body)
+	want(t, r, http.StatusCreated)
+	id := r.str("id")
+	if id == "" {
+		t.Fatalf("POST %s answered no id: %s", path, r.Raw)
+	}
+	return id
+}
+
+func createDatabase(t testing.TB, h http.Handler, name string) string {
+	t.Helper()
+	return mustCreate(t, h, "/v1/databases", map[string]any{"name": name})
+}
+
+func createCollection(t testing.TB, h http.Handler, dbID, name string) string {
+	t.Helper()
+	return mustCreate(t, h, "/v1/databases/"+dbID+"/collections", map[string]any{"name": name})
+}
+
+func createProfile(t testing.TB, h http.Handler, dbID, email string) string {
+	t.Helper()
+	return mustCreate(t, h, "/v1/databases/"+dbID+"/profiles", map[string]any{"email": email})
+}
+
+func createSubprofile(t testing.TB, h http.Handler, profileID, collectionID string) string {
+	t.Helper()
+	return mustCreate(t, h, "/v1/profiles/"+profileID+"/subprofiles", map[string]any{"collection_id": collectionID})
+}
+
+// createWebhook registers publicHook for events, with extra members merged in.
+func createWebhook(t testing.TB, h http.Handler, events []string, extra map[string]any) string {
+	t.Helper()
+	body := map[string]any{"url": publicHook, "events": events}
+	for k, v := range extra {
+		body[k] = v
+	}
+	return mustCreate(t, h, "/v1/webhooks", body)
+}
+
+// audience is a database with one collection, profile and subprofile.
+type audience struct{ DB, Collection, Profile, Subprofile string }
+
+func createAudience(t testing.TB, h http.Handler) audience {
+	t.Helper()
+	var a audience
+	a.DB = createDatabase(t, h, "Newsletter")
+	a.Collection = createCollection(t, h, a.DB, "Orders")
+	a.Profile = createProfile(t, h, a.DB, "ann@example.com")
+	a.Subprofile = createSubprofile(t, h, a.Profile, a.Collection)
+	return a
+}

@@ -1,0 +1,65 @@
+package server
+
+import (
+	"github.com/gin-gonic/gin"
+
+	"github.com/hookflow/hookflow/models"
+)
+
+// writeWithEvent stores a change to audience data and the event announcing
+// it in one transaction, then starts the event's delivery: the change and
+// its event exist together or not at all.
+func (s *Server) writeWithEvent(c *gin.Context, e *models.Event, write func(tx *models.Store) error) bool {
+	ctx := c.Request.Context()
+	err := s.Store.Transaction(ctx, func(tx *models.Store) error {
+		if err := write(tx); err != nil {
+			return err
+		}
+		return tx.Create(ctx, e)
+	})
+	if err != nil {
+		storeError(c, err)
+		return false
+	}
+	s.dispatch(ctx, e)
+	return true
+}
+
+// profileEvent announces a change to a profile; before and after are
+// snapshots (nil for a create's before and a delete's after).
+func profileEvent(t models.EventType, p *models.Profile, before, after models.Fields) *models.Event {
+	now := models.Now()
+	return &models.Event{
+		ID: models.NewID(models.PrefixEvent), Type: t, OccurredAt: now, ReceivedAt: now,
+		DatabaseID: &p.DatabaseID, ProfileID: &p.ID,
+		Data: changeData(before, after),
+	}
+}
+
+// subprofileEvent announces a change to a subprofile of profile p.
+func subprofileEvent(t models.EventType, p *models.Profile, sub *models.Subprofile, before, after models.Fields) *models.Event {
+	e := profileEvent(t, p, before, after)
+	e.SubprofileID, e.CollectionID = &sub.ID, &sub.CollectionID
+	return e
+}
+
+func changeData(before, after models.Fields) models.Fields {
+	data := models.Fields{}
+	if before != nil {
+		data["before"] = before
+	}
+	if after != nil {
+		data["after"] = after
+	}
+	return data
+}
+
+func profileSnapshot(p *models.Profile) models.Fields {
+	return models.Fields{"id": p.ID, "database": p.DatabaseID, "email": p.Email, "fields": copyFields(p.Fields), "interests": p.Interests}
+}
+
+func subprofileSnapshot(sub *models.Subprofile) models.Fields {
+	return models.Fields{"id": sub.ID, "profile": sub.ProfileID, "collection": sub.CollectionID, "fields": copyFields(sub.Fields)}
+}
+
+func copyFields(f models.Fields) models.Fields { return mergeFields(f, nil) }

@@ -1,0 +1,57 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/hookflow/hookflow/models"
+)
+
+// verifyWebhook checks the verification file now and answers with the
+// result: 200 and the active webhook, or 422 with a reason per location.
+func (s *Server) verifyWebhook(c *gin.Context) {
+	w, ok := load[models.Webhook](c, s.Store, "webhook")
+	if !ok {
+		return
+	}
+	if w.Status == models.WebhookActive || w.VerifiedAt != nil {
+		c.JSON(http.StatusOK, webhookViewOf(w))
+		return
+	}
+	if s.Workflows == nil {
+		abortProblem(c, http.StatusServiceUnavailable, "verification needs Temporal, which this server is not connected to")
+		return
+	}
+	res, err := s.Workflows.VerifyNow(c.Request.Context(), w.ID)
+	if err != nil {
+		_ = c.Error(err)
+		abortProblem(c, http.StatusServiceUnavailable, "the verification could not run now; try again shortly")
+		return
+	}
+	if !res.Passed {
+		errs := make([]FieldError, 0, len(res.Checks))
+		for _, check := range res.Checks {
+			errs = append(errs, FieldError{Field: "url", Reason: check})
+		}
+		abortProblem(c, http.StatusUnprocessableEntity,
+			"the verification file "+w.VerificationFile+" was not found with the expected content", errs...)
+		return
+	}
+	if w, ok = load[models.Webhook](c, s.Store, "webhook"); ok {
+		c.JSON(http.StatusOK, webhookViewOf(w))
+	}
+}
+
+// startVerification starts the webhook's verification workflow. If
+// Temporal is unreachable the webhook simply stays unverified until the
+// customer asks to verify, which starts the workflow then.
+func (s *Server) startVerification(c *gin.Context, webhookID string) {
+	if s.Workflows == nil {
+		return
+	}
+	if err := s.Workflows.StartVerification(c.Request.Context(), webhookID); err != nil {
+		slog.Warn("could not start verification workflow", "webhook", webhookID, "err", err)
+	}
+}

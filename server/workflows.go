@@ -1,0 +1,17 @@
+package server
+
+import (
+	"context"
+
+	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/models"
+)
+
+// Workflows starts and talks to the Temporal workflows behind the API;
+// workflows.Starter implements it.
+type Workflows interface {
+	StartDelivery(ctx context.Context, e *models.Event) error
+	StartVerification(ctx context.Context, webhookID string) error
+	VerifyNow(ctx context.Context, webhookID string) (activities.VerificationResult, error)
+	StopVerification(ctx context.Context, webhookID string) error
+}

@@ -1,0 +1,24 @@
+// Package worker runs hookflow's Temporal worker: both workflows and every
+// activity, on one task queue.
+package worker
+
+import (
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/worker"
+
+	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/workflows"
+)
+
+// DefaultTaskQueue is where hookflow's workflows and activities run.
+const DefaultTaskQueue = "hookflow"
+
+// New returns a worker with the workflows and activities registered; call
+// Run or Start on it.
+func New(c client.Client, taskQueue string, acts *activities.Activities, opts worker.Options) worker.Worker {
+	w := worker.New(c, taskQueue, opts)
+	w.RegisterWorkflow(workflows.Delivery)
+	w.RegisterWorkflow(workflows.Verification)
+	w.RegisterActivity(acts)
+	return w
+}

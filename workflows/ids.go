@@ -1,0 +1,8 @@
+package workflows
+
+// DeliveryWorkflowID names the one delivery workflow of an event; starting
+// it twice is refused by Temporal, which makes duplicate starts harmless.
+func DeliveryWorkflowID(eventID string) string { return "delivery-" + eventID }
+
+// VerificationWorkflowID names the one verification workflow of a webhook.
+func VerificationWorkflowID(webhookID string) string { return "verify-" + webhookID }

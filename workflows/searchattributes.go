@@ -1,0 +1,32 @@
+package workflows
+
+import (
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/sdk/temporal"
+)
+
+// Custom search attributes make deliveries findable in the Temporal Web UI,
+// e.g. WebhookId="wh_…" lists one webhook's deliveries.
+var (
+	WebhookIDKey      = temporal.NewSearchAttributeKeyKeywordList("WebhookId")
+	EventTypeKey      = temporal.NewSearchAttributeKeyKeyword("EventType")
+	DeliveryStatusKey = temporal.NewSearchAttributeKeyKeyword("DeliveryStatus")
+)
+
+// SearchAttributes lists the custom search attributes and their types, for
+// registering them with a Temporal server.
+func SearchAttributes() map[string]enums.IndexedValueType {
+	return map[string]enums.IndexedValueType{
+		WebhookIDKey.GetName():      enums.INDEXED_VALUE_TYPE_KEYWORD_LIST,
+		EventTypeKey.GetName():      enums.INDEXED_VALUE_TYPE_KEYWORD,
+		DeliveryStatusKey.GetName(): enums.INDEXED_VALUE_TYPE_KEYWORD,
+	}
+}
+
+// DeliveryStatus values, as shown in the DeliveryStatus search attribute.
+const (
+	StatusDelivering = "delivering" // first attempts under way
+	StatusRetrying   = "retrying"   // at least one delivery waits for a retry
+	StatusSucceeded  = "succeeded"  // every delivery succeeded (or there were none)
+	StatusFailed     = "failed"     // at least one delivery failed for good
+)

@@ -1,0 +1,92 @@
+package workflows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.temporal.io/api/enums/v1"
+	"go.temporal.io/api/serviceerror"
+	"go.temporal.io/sdk/client"
+	"go.temporal.io/sdk/temporal"
+
+	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/models"
+)
+
+// Starter starts and talks to hookflow's workflows; the API server uses it.
+type Starter struct {
+	Client             client.Client
+	TaskQueue          string
+	RetryWindow        time.Duration
+	RequestTimeout     time.Duration
+	VerificationWindow time.Duration
+}
+
+// StartDelivery starts the delivery workflow of a stored event. Starting
+// it again for the same event is a no-op, even after it has completed.
+func (s Starter) StartDelivery(ctx context.Context, e *models.Event) error {
+	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                    DeliveryWorkflowID(e.ID),
+		TaskQueue:             s.TaskQueue,
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		TypedSearchAttributes: temporal.NewSearchAttributes(
+			EventTypeKey.ValueSet(string(e.Type)),
+			DeliveryStatusKey.ValueSet(StatusDelivering),
+		),
+	}, Delivery, DeliveryInput{EventID: e.ID, RetryWindow: s.RetryWindow, RequestTimeout: s.RequestTimeout})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil
+	}
+	return err
+}
+
+// StartVerification (re)starts the verification workflow of a webhook,
+// replacing one that checks an older URL.
+func (s Starter) StartVerification(ctx context.Context, webhookID string) error {
+	_, err := s.Client.ExecuteWorkflow(ctx, s.verificationOptions(webhookID, enums.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING),
+		Verification, VerificationInput{WebhookID: webhookID, Window: s.VerificationWindow})
+	return err
+}
+
+// VerifyNow checks a webhook's verification file at once and returns the
+// result, starting a verification workflow if none is running.
+func (s Starter) VerifyNow(ctx context.Context, webhookID string) (activities.VerificationResult, error) {
+	start := s.Client.NewWithStartWorkflowOperation(
+		s.verificationOptions(webhookID, enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING),
+		Verification, VerificationInput{WebhookID: webhookID, Window: s.VerificationWindow})
+	handle, err := s.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
+		StartWorkflowOperation: start,
+		UpdateOptions: client.UpdateWorkflowOptions{
+			UpdateName:   UpdateVerifyNow,
+			WaitForStage: client.WorkflowUpdateStageCompleted,
+		},
+	})
+	if err != nil {
+		return activities.VerificationResult{}, fmt.Errorf("verify now: %w", err)
+	}
+	var res activities.VerificationResult
+	err = handle.Get(ctx, &res)
+	return res, err
+}
+
+// StopVerification ends a webhook's verification workflow, if any runs.
+func (s Starter) StopVerification(ctx context.Context, webhookID string) error {
+	err := s.Client.CancelWorkflow(ctx, VerificationWorkflowID(webhookID), "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return nil
+	}
+	return err
+}
+
+func (s Starter) verificationOptions(webhookID string, conflict enums.WorkflowIdConflictPolicy) client.StartWorkflowOptions {
+	return client.StartWorkflowOptions{
+		ID:                       VerificationWorkflowID(webhookID),
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDConflictPolicy: conflict,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}
+}
