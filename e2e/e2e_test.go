@@ -21,6 +21,7 @@ import (
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
 	"go.temporal.io/api/enums/v1"
+	historypb "go.temporal.io/api/history/v1"
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -314,7 +315,8 @@ func TestRetriesUntilTheReceiverRecoversAndDeduplicatesEvents(t *testing.T) {
 	}
 
 	// The attempts are in the database, and the workflow is done: nothing more will come.
-	s.awaitWorkflow(workflows.DeliveryWorkflowID(first["id"].(string)))
+	s.history(workflows.DeliveryWorkflowID(first["id"].(string)), "delivery-retried")
+	s.history(workflows.VerificationWorkflowID(wh.ID), "verification-verify-now")
 	var deliveries []models.Delivery
 	require.NoError(t, s.store.DB(t.Context()).Where("webhook_id = ?", wh.ID).Find(&deliveries).Error)
 	require.Len(t, deliveries, 1)
@@ -346,26 +348,32 @@ func (s *system) requireFindableByWebhook(webhookID string, want int) {
 	}, 30*time.Second, 200*time.Millisecond, "visibility query %s", query)
 }
 
-// reportHistory logs how many history events a delivery cost, and records
-// the history for the replay test when HOOKFLOW_RECORD_HISTORY names a file.
+// reportHistory logs how many history events a successful delivery cost.
 func (s *system) reportHistory(eventID string) {
 	s.t.Helper()
-	id := workflows.DeliveryWorkflowID(eventID)
-	s.awaitWorkflow(id)
-	resp, err := s.temporal.WorkflowService().GetWorkflowExecutionHistory(s.t.Context(), &workflowservice.GetWorkflowExecutionHistoryRequest{
-		Namespace: s.ns, Execution: &commonpb.WorkflowExecution{WorkflowId: id}, HistoryEventFilterType: enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT,
-	})
-	require.NoError(s.t, err)
-	events := resp.GetHistory().GetEvents()
+	events := s.history(workflows.DeliveryWorkflowID(eventID), "delivery-succeeded")
 	var kinds []string
-	for _, e := range events {
+	for _, e := range events.GetEvents() {
 		kinds = append(kinds, strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_"))
 	}
-	s.t.Logf("one successful delivery to one webhook costs %d history events: %s", len(events), strings.Join(kinds, ", "))
-	require.LessOrEqual(s.t, len(events), 7)
-	if path := os.Getenv("HOOKFLOW_RECORD_HISTORY"); path != "" {
-		data, err := protojson.Marshal(resp.GetHistory())
+	s.t.Logf("one successful delivery to one webhook costs %d history events: %s", len(kinds), strings.Join(kinds, ", "))
+	require.LessOrEqual(s.t, len(kinds), 7)
+}
+
+// history waits for a workflow to complete and returns its history. With
+// HOOKFLOW_RECORD_HISTORY=dir it also writes it to dir/name.json, which is
+// how workflows/testdata gets the histories its replay test replays.
+func (s *system) history(workflowID, name string) *historypb.History {
+	s.t.Helper()
+	s.awaitWorkflow(workflowID)
+	resp, err := s.temporal.WorkflowService().GetWorkflowExecutionHistory(s.t.Context(), &workflowservice.GetWorkflowExecutionHistoryRequest{
+		Namespace: s.ns, Execution: &commonpb.WorkflowExecution{WorkflowId: workflowID}, HistoryEventFilterType: enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT,
+	})
+	require.NoError(s.t, err)
+	if dir := os.Getenv("HOOKFLOW_RECORD_HISTORY"); dir != "" {
+		data, err := protojson.MarshalOptions{Indent: "  "}.Marshal(resp.GetHistory())
 		require.NoError(s.t, err)
-		require.NoError(s.t, os.WriteFile(filepath.Clean(path), data, 0o644))
+		require.NoError(s.t, os.WriteFile(filepath.Join(dir, name+".json"), data, 0o644))
 	}
+	return resp.GetHistory()
 }

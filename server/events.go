@@ -112,6 +112,10 @@ func (s *Server) scopeEvent(c *gin.Context, e *models.Event, in eventInput) bool
 		if !ok {
 			return false
 		}
+		if in.ProfileID != nil || in.SubprofileID != nil {
+			invalid(c, FieldError{Field: "message_id", Reason: "the message names its profile and subprofile; leave profile_id and subprofile_id out"})
+			return false
+		}
 		e.MessageID, e.ProfileID, e.SubprofileID, e.DatabaseID = &msg.ID, &msg.ProfileID, msg.SubprofileID, &msg.DatabaseID
 	}
 	if in.SubprofileID != nil {

@@ -20,12 +20,7 @@ func (s *Server) trackOpen(c *gin.Context) {
 	if !ok {
 		return
 	}
-	e := s.hitEvent(c, models.EventOpen, msg)
-	if err := s.Store.Create(c.Request.Context(), e); err != nil {
-		storeError(c, err)
-		return
-	}
-	s.dispatch(c.Request.Context(), e)
+	s.recordHit(c, s.hitEvent(c, models.EventOpen, msg))
 	c.Header("Cache-Control", "no-store, max-age=0")
 	c.Data(http.StatusOK, "image/gif", transparentGIF)
 }
@@ -50,15 +45,20 @@ func (s *Server) trackClick(c *gin.Context) {
 	}
 	e := s.hitEvent(c, models.EventClick, msg)
 	e.LinkID, e.URL = &link.ID, link.URL
-	// The person clicking comes first: a storage failure is logged, and
-	// they still reach the page.
-	if err := s.Store.Create(c.Request.Context(), e); err != nil {
-		slog.Error("could not record click", "message", msg.ID, "err", err)
-	} else {
-		s.dispatch(c.Request.Context(), e)
-	}
+	s.recordHit(c, e)
 	c.Header("Cache-Control", "no-store, max-age=0")
 	c.Redirect(http.StatusFound, link.URL)
+}
+
+// recordHit stores and dispatches a tracking event. The person reading
+// comes first: a storage failure is logged, and they still get the image
+// or reach the page.
+func (s *Server) recordHit(c *gin.Context, e *models.Event) {
+	if err := s.Store.Create(c.Request.Context(), e); err != nil {
+		slog.Error("could not record tracking hit", "type", e.Type, "message", *e.MessageID, "err", err)
+		return
+	}
+	s.dispatch(c.Request.Context(), e)
 }
 
 // trackedMessage checks the token and loads its message, answering 404

@@ -221,13 +221,17 @@ func (s *Server) updateWebhook(c *gin.Context) {
 }
 
 func (s *Server) deleteWebhook(c *gin.Context) {
-	if err := models.Delete[models.Webhook](c.Request.Context(), s.Store, c.Param("id")); err != nil {
+	w, ok := load[models.Webhook](c, s.Store, "webhook")
+	if !ok {
+		return
+	}
+	if err := models.Delete[models.Webhook](c.Request.Context(), s.Store, w.ID); err != nil {
 		storeError(c, err)
 		return
 	}
 	if s.Workflows != nil {
-		if err := s.Workflows.StopVerification(c.Request.Context(), c.Param("id")); err != nil {
-			slog.Warn("could not stop verification workflow", "webhook", c.Param("id"), "err", err)
+		if err := s.Workflows.StopVerification(c.Request.Context(), w.ID); err != nil {
+			slog.Warn("could not stop verification workflow", "webhook", w.ID, "err", err)
 		}
 	}
 	c.Status(http.StatusNoContent)
