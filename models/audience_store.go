@@ -5,12 +5,16 @@ import (
 	"fmt"
 )
 
-// DeleteDatabase removes a database with its collections, profiles and
-// subprofiles. Run it in a transaction.
+// DeleteDatabase removes a database with its collections, profiles,
+// subprofiles and messages. Events stay: they are the delivery record.
+// Run it in a transaction.
 func (s *Store) DeleteDatabase(ctx context.Context, id string) error {
 	db := s.db.WithContext(ctx)
 	profiles := db.Model(&Profile{}).Select("id").Where("database_id = ?", id)
+	messages := db.Model(&Message{}).Select("id").Where("database_id = ?", id)
 	steps := []error{
+		db.Where("message_id IN (?)", messages).Delete(&Link{}).Error,
+		db.Where("database_id = ?", id).Delete(&Message{}).Error,
 		db.Where("profile_id IN (?)", profiles).Delete(&Subprofile{}).Error,
 		db.Where("database_id = ?", id).Delete(&Profile{}).Error,
 		db.Where("database_id = ?", id).Delete(&Collection{}).Error,

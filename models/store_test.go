@@ -143,7 +143,9 @@ func TestDeleteDatabaseRemovesItsAudience(t *testing.T) {
 	col := models.Collection{ID: models.NewID(models.PrefixCollection), DatabaseID: db.ID, Name: "c"}
 	prof := models.Profile{ID: models.NewID(models.PrefixProfile), DatabaseID: db.ID, Email: "a@example.com"}
 	sub := models.Subprofile{ID: models.NewID(models.PrefixSubprofile), ProfileID: prof.ID, CollectionID: col.ID}
-	for _, v := range []any{&db, &col, &prof, &sub} {
+	msg := models.Message{ID: models.NewID(models.PrefixMessage), DatabaseID: db.ID, ProfileID: prof.ID, Recipient: prof.Email,
+		Links: []models.Link{{ID: models.NewID(models.PrefixLink), URL: "https://example.com"}}}
+	for _, v := range []any{&db, &col, &prof, &sub, &msg} {
 		if err := store.Create(ctx, v); err != nil {
 			t.Fatal(err)
 		}
@@ -155,6 +157,12 @@ func TestDeleteDatabaseRemovesItsAudience(t *testing.T) {
 		col.ID:  func() (bool, error) { return models.Exists[models.Collection](ctx, store, col.ID) },
 		prof.ID: func() (bool, error) { return models.Exists[models.Profile](ctx, store, prof.ID) },
 		sub.ID:  func() (bool, error) { return models.Exists[models.Subprofile](ctx, store, sub.ID) },
+		msg.ID:  func() (bool, error) { return models.Exists[models.Message](ctx, store, msg.ID) },
+		"links": func() (bool, error) {
+			var n int64
+			err := store.DB(ctx).Model(&models.Link{}).Where("message_id = ?", msg.ID).Count(&n).Error
+			return n > 0, err
+		},
 	} {
 		if ok, err := exists(); err != nil || ok {
 			t.Errorf("%s still exists (err %v)", id, err)

@@ -176,7 +176,7 @@ func (s *Server) applyWebhookInput(c *gin.Context, in *webhookInput, w *models.W
 	setIf(&w.Format, in.Format)
 	setIf(&w.Description, in.Description)
 	if in.Status != nil && *in.Status != w.Status {
-		if *in.Status == models.WebhookActive && w.VerifiedAt == nil {
+		if w.VerifiedAt == nil {
 			invalid(c, FieldError{Field: "status", Reason: "the webhook's URL is not verified yet; verify it first"})
 			return false
 		}
