@@ -20,6 +20,7 @@ type Activities struct {
 	Signer signing.Signer
 	// UserAgent is sent on every request, "hookflow/<version>".
 	UserAgent string
-	// MaxResponseBytes caps how much of a receiver's answer is read.
+	// MaxResponseBytes caps how much of a receiver's answer is read; 0
+	// means 64 KiB.
 	MaxResponseBytes int64
 }

@@ -60,7 +60,7 @@ func (a *Activities) deliverOnce(ctx context.Context, d *models.Delivery, e *mod
 
 // giveUp fails a delivery that no attempt can help.
 func (a *Activities) giveUp(ctx context.Context, d *models.Delivery, errorType, reason string) (attemptOutcome, error) {
-	if _, err := a.Store.FailPendingDelivery(ctx, d.ID); err != nil {
+	if _, err := a.Store.FailPendingDelivery(ctx, d.ID, reason); err != nil {
 		return attemptOutcome{}, err
 	}
 	logger(ctx).Info("Delivery failed", "DeliveryID", d.ID, "Reason", reason)

@@ -131,12 +131,11 @@ func (a *Activities) RetryDelivery(ctx context.Context, deliveryID string) error
 // marks the delivery failed unless it already finished (a succeeded
 // delivery is never overwritten). Calling it again changes nothing.
 func (a *Activities) FailDelivery(ctx context.Context, deliveryID, reason string) error {
-	failed, err := a.Store.FailPendingDelivery(ctx, deliveryID)
+	failed, err := a.Store.FailPendingDelivery(ctx, deliveryID, reason)
 	if err != nil {
 		return err
 	}
 	if failed {
-		// Delivery has no column for the reason; its attempts tell the rest.
 		logger(ctx).Info("Delivery failed", "DeliveryID", deliveryID, "Reason", reason)
 	}
 	return nil

@@ -7,7 +7,8 @@ import "time"
 type FirstAttemptsResult struct {
 	// WebhookIDs are the webhooks the event goes to (for search attributes).
 	WebhookIDs []string
-	// Pending are the deliveries whose first attempt failed retryably.
+	// Pending are the deliveries whose first attempt failed retryably (or
+	// that wait, unsent, for their paused webhook to be resumed).
 	Pending []PendingDelivery
 	// Failed counts deliveries that failed for good on the first attempt.
 	Failed int

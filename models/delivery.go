@@ -22,6 +22,8 @@ type Delivery struct {
 	CreatedAt   time.Time      `gorm:"index:idx_deliveries_webhook_created,priority:2" json:"created_at"`
 	UpdatedAt   time.Time      `json:"updated_at"`
 	CompletedAt *time.Time     `json:"completed_at"`
+	// FailureReason says why a failed delivery gave up.
+	FailureReason string `gorm:"size:1024;not null;default:''" json:"failure_reason,omitempty"`
 }
 
 // DeliveryAttempt records one HTTP request of a delivery.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -18,8 +19,8 @@ func (s *Store) WebhooksMatching(ctx context.Context, e *Event) ([]Webhook, erro
 	q := s.db.WithContext(ctx).
 		Where("status = ?", WebhookActive).
 		Where("events LIKE ?", `%"`+string(e.Type)+`"%`)
-	q = inScope(q, "database_id", e.DatabaseID)
-	q = inScope(q, "collection_id", e.CollectionID)
+	q = whereInWebhookScope(q, "database_id", e.DatabaseID)
+	q = whereInWebhookScope(q, "collection_id", e.CollectionID)
 	var candidates []Webhook
 	if err := q.Order("id").Find(&candidates).Error; err != nil {
 		return nil, err
@@ -33,8 +34,8 @@ func (s *Store) WebhooksMatching(ctx context.Context, e *Event) ([]Webhook, erro
 	return matching, nil
 }
 
-// inScope keeps webhooks that are unscoped on column or scoped to id.
-func inScope(q *gorm.DB, column string, id *string) *gorm.DB {
+// whereInWebhookScope keeps webhooks that are unscoped on column or scoped to id.
+func whereInWebhookScope(q *gorm.DB, column string, id *string) *gorm.DB {
 	if id == nil {
 		return q.Where(column + " IS NULL")
 	}
@@ -98,13 +99,17 @@ func (s *Store) RecordAttempt(ctx context.Context, att *DeliveryAttempt, status 
 	})
 }
 
-// FailPendingDelivery marks a delivery failed unless it already finished;
-// it reports whether it did. A finished delivery is never overwritten.
-func (s *Store) FailPendingDelivery(ctx context.Context, id string) (bool, error) {
+// FailPendingDelivery marks a delivery failed, with the reason, unless it
+// already finished; it reports whether it did. A finished delivery is never
+// overwritten.
+func (s *Store) FailPendingDelivery(ctx context.Context, id, reason string) (bool, error) {
 	now := Now()
+	if len(reason) > 1024 {
+		reason = strings.ToValidUTF8(reason[:1024], "")
+	}
 	res := s.db.WithContext(ctx).Model(&Delivery{}).
 		Where("id = ? AND status = ?", id, DeliveryPending).
-		Updates(map[string]any{"status": DeliveryFailed, "completed_at": now, "updated_at": now})
+		Updates(map[string]any{"status": DeliveryFailed, "completed_at": now, "updated_at": now, "failure_reason": reason})
 	return res.RowsAffected > 0, res.Error
 }
 

@@ -121,7 +121,7 @@ func TestRecordAttemptMovesOnlyPendingDeliveries(t *testing.T) {
 	if err := store.DB(ctx).Model(&models.DeliveryAttempt{}).Where("delivery_id = ?", d.ID).Count(&n).Error; err != nil || n != 2 {
 		t.Errorf("%d attempts stored (err %v), want 2: a rejected attempt must be rolled back", n, err)
 	}
-	if failed, err := store.FailPendingDelivery(ctx, d.ID); err != nil || failed {
+	if failed, err := store.FailPendingDelivery(ctx, d.ID, "window ran out"); err != nil || failed {
 		t.Errorf("FailPendingDelivery on a success = %v, %v; want false", failed, err)
 	}
 }
