@@ -106,11 +106,7 @@ func checkOptions(ctx workflow.Context) workflow.Context {
 	})
 }
 
-// ErrTypeWebhookNotFound is the application error type CheckVerification
-// returns when the webhook no longer exists.
-const ErrTypeWebhookNotFound = "WebhookNotFound"
-
 func isWebhookGone(err error) bool {
 	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.Type() == ErrTypeWebhookNotFound
+	return errors.As(err, &appErr) && appErr.Type() == activities.ErrorTypeWebhookNotFound
 }

@@ -111,7 +111,7 @@ func TestVerificationEndsWhenTheWebhookIsGone(t *testing.T) {
 	env := newVerificationEnv(t)
 	var a *activities.Activities
 	env.OnActivity(a.CheckVerification, mock.Anything, "wh_1").
-		Return(activities.VerificationResult{}, temporal.NewNonRetryableApplicationError("no such webhook", ErrTypeWebhookNotFound, nil)).Once()
+		Return(activities.VerificationResult{}, temporal.NewNonRetryableApplicationError("no such webhook", activities.ErrorTypeWebhookNotFound, nil)).Once()
 
 	env.ExecuteWorkflow(Verification, VerificationInput{WebhookID: "wh_1"})
 
