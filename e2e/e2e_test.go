@@ -46,15 +46,16 @@ const (
 
 // system is one running hookflow: Temporal, worker, API.
 type system struct {
-	t        *testing.T
+	t        testing.TB
 	api      *httptest.Server
 	store    *models.Store
 	temporal client.Client
 	ns       string
 }
 
-func startSystem(t *testing.T) *system {
-	ts := temporaltest.NewServer(temporaltest.WithT(t))
+func startSystem(t testing.TB) *system {
+	ts := temporaltest.NewServer()
+	t.Cleanup(ts.Stop)
 	tc := ts.GetDefaultClient()
 	require.NoError(t, worker.EnsureSearchAttributes(t.Context(), tc, ts.GetDefaultNamespace()))
 
@@ -112,7 +113,7 @@ func (s *system) call(method, path string, body any, wantStatus int, out any) {
 // accepts webhooks only when both signatures verify.
 type receiver struct {
 	*httptest.Server
-	t         *testing.T
+	t         testing.TB
 	mu        sync.Mutex
 	files     map[string]string // path -> content
 	secret    string
@@ -128,7 +129,7 @@ type receivedRequest struct {
 	Status  int
 }
 
-func newReceiver(t *testing.T) *receiver {
+func newReceiver(t testing.TB) *receiver {
 	rc := &receiver{t: t, files: map[string]string{}, arrived: make(chan receivedRequest, 100)}
 	rc.Server = httptest.NewServer(http.HandlerFunc(rc.serve))
 	t.Cleanup(rc.Close)
