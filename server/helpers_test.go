@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hookflow/hookflow/models"
 	"github.com/hookflow/hookflow/models/modelstest"
 	"github.com/hookflow/hookflow/netpolicy"
 	"github.com/hookflow/hookflow/server"
@@ -43,6 +44,12 @@ func newServer(t testing.TB, options ...func(*server.Options)) http.Handler {
 
 func withMaxBody(n int64) func(*server.Options) {
 	return func(o *server.Options) { o.MaxBodyBytes = n }
+}
+
+// keepStore hands the test the server's store, for setting up states the
+// API cannot reach on its own (a verified webhook).
+func keepStore(dst **models.Store) func(*server.Options) {
+	return func(o *server.Options) { *dst = o.Store }
 }
 
 func allowPrivate(o *server.Options) { o.Network = netpolicy.Policy{AllowPrivate: true} }
