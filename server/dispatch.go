@@ -8,6 +8,10 @@ import (
 	"github.com/hookflow/hookflow/models"
 )
 
+// temporalCallTimeout bounds how long a request waits for Temporal, so an
+// outage slows the API down only this much: events are stored first.
+const temporalCallTimeout = 3 * time.Second
+
 // dispatch starts the delivery workflow of stored events and marks them
 // dispatched. A failure is only logged: the event is safe in the database
 // and the sweeper starts it later.
@@ -16,7 +20,10 @@ func (s *Server) dispatch(ctx context.Context, events ...*models.Event) {
 		return
 	}
 	for _, e := range events {
-		if err := s.Workflows.StartDelivery(ctx, e); err != nil {
+		startCtx, cancel := context.WithTimeout(ctx, temporalCallTimeout)
+		err := s.Workflows.StartDelivery(startCtx, e)
+		cancel()
+		if err != nil {
 			slog.Warn("could not start delivery; the sweeper will retry", "event", e.ID, "err", err)
 			continue
 		}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 
@@ -51,7 +52,9 @@ func (s *Server) startVerification(c *gin.Context, webhookID string) {
 	if s.Workflows == nil {
 		return
 	}
-	if err := s.Workflows.StartVerification(c.Request.Context(), webhookID); err != nil {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), temporalCallTimeout)
+	defer cancel()
+	if err := s.Workflows.StartVerification(ctx, webhookID); err != nil {
 		slog.Warn("could not start verification workflow", "webhook", webhookID, "err", err)
 	}
 }
