@@ -230,7 +230,9 @@ func (s *Server) deleteWebhook(c *gin.Context) {
 		return
 	}
 	if s.Workflows != nil {
-		if err := s.Workflows.StopVerification(c.Request.Context(), w.ID); err != nil {
+		ctx, cancel := context.WithTimeout(c.Request.Context(), temporalCallTimeout)
+		defer cancel()
+		if err := s.Workflows.StopVerification(ctx, w.ID); err != nil {
 			slog.Warn("could not stop verification workflow", "webhook", w.ID, "err", err)
 		}
 	}
