@@ -123,7 +123,11 @@ func (s *Server) scopeEvent(c *gin.Context, e *models.Event, in eventInput) bool
 		if !ok {
 			return false
 		}
-		e.SubprofileID, e.ProfileID = &sub.ID, &sub.ProfileID
+		if in.ProfileID != nil && *in.ProfileID != sub.ProfileID {
+			invalid(c, FieldError{Field: "subprofile_id", Reason: "subprofile belongs to another profile"})
+			return false
+		}
+		e.SubprofileID, e.ProfileID, e.CollectionID = &sub.ID, &sub.ProfileID, &sub.CollectionID
 	}
 	if in.ProfileID != nil && in.SubprofileID == nil {
 		e.ProfileID = in.ProfileID
@@ -135,12 +139,18 @@ func (s *Server) scopeEvent(c *gin.Context, e *models.Event, in eventInput) bool
 		}
 		e.DatabaseID = &p.DatabaseID
 	}
-	if e.SubprofileID != nil {
-		sub, ok := reference[models.Subprofile](c, s.Store, "subprofile_id", *e.SubprofileID)
-		if !ok {
+	if e.SubprofileID != nil && e.CollectionID == nil {
+		// The message's subprofile may be deleted since it was sent; the
+		// event about the message still counts, without a collection, as
+		// tracking hits do.
+		sub, err := models.Get[models.Subprofile](c.Request.Context(), s.Store, *e.SubprofileID)
+		switch {
+		case err == nil:
+			e.CollectionID = &sub.CollectionID
+		case !errors.Is(err, models.ErrNotFound):
+			storeError(c, err)
 			return false
 		}
-		e.CollectionID = &sub.CollectionID
 	}
 	return true
 }

@@ -2,18 +2,23 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
+	"github.com/hookflow/hookflow/activities"
 	"github.com/hookflow/hookflow/models"
 	"github.com/hookflow/hookflow/models/modelstest"
 	"github.com/hookflow/hookflow/netpolicy"
 	"github.com/hookflow/hookflow/server"
+	"github.com/hookflow/hookflow/signing"
 	"github.com/hookflow/hookflow/tracking"
 )
 
@@ -29,6 +34,13 @@ const (
 // change the defaults (body limit, network policy) before it is built.
 func newServer(t testing.TB, options ...func(*server.Options)) http.Handler {
 	t.Helper()
+	return newAPI(t, options...).Handler()
+}
+
+// newAPI is newServer's server itself, for tests that call its methods
+// (the sweeper) as well as serve it.
+func newAPI(t testing.TB, options ...func(*server.Options)) *server.Server {
+	t.Helper()
 	opts := server.Options{
 		Store:     modelstest.Open(t),
 		APIToken:  testToken,
@@ -39,7 +51,7 @@ func newServer(t testing.TB, options ...func(*server.Options)) http.Handler {
 	for _, o := range options {
 		o(&opts)
 	}
-	return server.New(opts).Handler()
+	return server.New(opts)
 }
 
 func withMaxBody(n int64) func(*server.Options) {
@@ -53,6 +65,26 @@ func keepStore(dst **models.Store) func(*server.Options) {
 }
 
 func allowPrivate(o *server.Options) { o.Network = netpolicy.Policy{AllowPrivate: true} }
+
+// withWorkflows serves with a Workflows (usually a *workflowsDouble).
+func withWorkflows(w server.Workflows) func(*server.Options) {
+	return func(o *server.Options) { o.Workflows = w }
+}
+
+// withTrustedProxies names the proxies whose X-Forwarded-For is believed.
+func withTrustedProxies(proxies ...string) func(*server.Options) {
+	return func(o *server.Options) { o.TrustedProxies = proxies }
+}
+
+// withTrackingKey signs tracking tokens with secret, so a test can make
+// tokens of its own with tracking.NewTokens(secret).
+func withTrackingKey(secret string) func(*server.Options) {
+	return func(o *server.Options) { o.Tracking = tracking.NewTokens(secret) }
+}
+
+func withSigningKeys(keys ...signing.PublicKey) func(*server.Options) {
+	return func(o *server.Options) { o.SigningKeys = keys }
+}
 
 // response is what do returns: the status, headers, raw body and, when
 // the body is a JSON object, that object.
@@ -117,6 +149,12 @@ func withHeader(key, value string) requestOption {
 			r.Header.Set(key, value)
 		}
 	}
+}
+
+// withRemoteAddr sets the address the request comes from (httptest's
+// default is 192.0.2.1:1234).
+func withRemoteAddr(addr string) requestOption {
+	return func(r *http.Request) { r.RemoteAddr = addr }
 }
 
 // do sends one request with the test token. body is sent as is when it is
@@ -245,4 +283,127 @@ func createAudience(t testing.TB, h http.Handler) audience {
 	a.Profile = createProfile(t, h, a.DB, "ann@example.com")
 	a.Subprofile = createSubprofile(t, h, a.Profile, a.Collection)
 	return a
+}
+
+// workflowsDouble stands in for Temporal behind server.Workflows: it
+// records every call and answers what the test configured. Safe for the
+// sweeper's goroutine.
+type workflowsDouble struct {
+	mu          sync.Mutex
+	deliveryErr error
+	verifyNow   func(ctx context.Context, webhookID string) (activities.VerificationResult, error)
+	calls       workflowCalls
+}
+
+// workflowCalls are the ids each method was called with, in call order.
+type workflowCalls struct {
+	DeliveryAttempts []string // event ids, failed calls included
+	Deliveries       []string // event ids of the calls that succeeded
+	Verifications    []string // webhook ids of StartVerification
+	VerifyNow        []string
+	Stops            []string // webhook ids of StopVerification
+}
+
+var _ server.Workflows = (*workflowsDouble)(nil)
+
+// failDeliveries makes StartDelivery fail with err; nil makes it succeed.
+func (w *workflowsDouble) failDeliveries(err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.deliveryErr = err
+}
+
+// answerVerifyNow sets what VerifyNow does; unset, it fails.
+func (w *workflowsDouble) answerVerifyNow(fn func(ctx context.Context, webhookID string) (activities.VerificationResult, error)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.verifyNow = fn
+}
+
+// recorded returns a copy of the calls so far.
+func (w *workflowsDouble) recorded() workflowCalls {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return workflowCalls{
+		DeliveryAttempts: slices.Clone(w.calls.DeliveryAttempts),
+		Deliveries:       slices.Clone(w.calls.Deliveries),
+		Verifications:    slices.Clone(w.calls.Verifications),
+		VerifyNow:        slices.Clone(w.calls.VerifyNow),
+		Stops:            slices.Clone(w.calls.Stops),
+	}
+}
+
+func (w *workflowsDouble) StartDelivery(_ context.Context, e *models.Event) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.DeliveryAttempts = append(w.calls.DeliveryAttempts, e.ID)
+	if w.deliveryErr != nil {
+		return w.deliveryErr
+	}
+	w.calls.Deliveries = append(w.calls.Deliveries, e.ID)
+	return nil
+}
+
+func (w *workflowsDouble) StartVerification(_ context.Context, webhookID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.Verifications = append(w.calls.Verifications, webhookID)
+	return nil
+}
+
+func (w *workflowsDouble) VerifyNow(ctx context.Context, webhookID string) (activities.VerificationResult, error) {
+	w.mu.Lock()
+	w.calls.VerifyNow = append(w.calls.VerifyNow, webhookID)
+	fn := w.verifyNow
+	w.mu.Unlock() // fn may use the store; do not hold the lock meanwhile
+	if fn == nil {
+		return activities.VerificationResult{}, errors.New("workflowsDouble: VerifyNow not configured")
+	}
+	return fn(ctx, webhookID)
+}
+
+func (w *workflowsDouble) StopVerification(_ context.Context, webhookID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.Stops = append(w.calls.Stops, webhookID)
+	return nil
+}
+
+// countOf counts the occurrences of id in ids.
+func countOf(ids []string, id string) int {
+	n := 0
+	for _, v := range ids {
+		if v == id {
+			n++
+		}
+	}
+	return n
+}
+
+// storedEvents reads events straight from the store, oldest first.
+func storedEvents(t testing.TB, store *models.Store, query string, args ...any) []models.Event {
+	t.Helper()
+	var events []models.Event
+	if err := store.DB(t.Context()).Where(query, args...).Order("received_at, id").Find(&events).Error; err != nil {
+		t.Fatalf("read events: %v", err)
+	}
+	return events
+}
+
+// storedEvent reads the one event matching the query, failing unless there is exactly one.
+func storedEvent(t testing.TB, store *models.Store, query string, args ...any) models.Event {
+	t.Helper()
+	events := storedEvents(t, store, query, args...)
+	if len(events) != 1 {
+		t.Fatalf("%d events where %s %v, want 1: %+v", len(events), query, args, events)
+	}
+	return events[0]
+}
+
+// deref reads an optional id for messages; nil reads as "<nil>".
+func deref(s *string) string {
+	if s == nil {
+		return "<nil>"
+	}
+	return *s
 }
