@@ -42,6 +42,18 @@ type Config struct {
 	RetryWindow        time.Duration
 	VerificationWindow time.Duration
 	MaxResponseBytes   int64
+
+	// hookflow dev only.
+	DevTemporalAddr string
+	DevUIAddr       string
+	DevEphemeral    bool
+	DevDemo         bool
+
+	// hookflow receiver only.
+	ReceiverAddr            string
+	ReceiverSecret          string
+	ReceiverPublicKey       string
+	ReceiverVerificationDir string
 }
 
 // Setting is one configuration knob: its flag, its environment variable,
@@ -57,7 +69,11 @@ const (
 	CmdServer  = "server"
 	CmdWorker  = "worker"
 	CmdMigrate = "migrate"
+	CmdDev     = "dev"
 )
+
+// CmdReceiver is the example receiver (hookflow receiver).
+const CmdReceiver = "receiver"
 
 // Load parses args for the named subcommand on top of the environment.
 func Load(command string, args []string) (Config, error) {

@@ -3,12 +3,18 @@ package config
 import "time"
 
 var (
-	all       = []string{CmdServer, CmdWorker, CmdMigrate}
+	all       = []string{CmdServer, CmdWorker, CmdMigrate, CmdDev}
 	apiCmds   = []string{CmdServer}
-	workCmds  = []string{CmdWorker}
+	httpCmds  = []string{CmdServer, CmdDev} // serve the API
+	workCmds  = []string{CmdWorker, CmdDev} // run the worker
 	tempCmds  = []string{CmdServer, CmdWorker}
+	runCmds   = []string{CmdServer, CmdWorker, CmdDev} // start or run workflows
+	devCmds   = []string{CmdDev}
 	storeCmds = all
 )
+
+// receiverCmds is the example receiver, which takes only its own settings.
+var receiverCmds = []string{CmdReceiver}
 
 // Settings lists every setting, in the order the README documents them.
 func Settings() []Setting {
@@ -28,19 +34,19 @@ func Settings() []Setting {
 		{Flag: "data-dir", Env: "HOOKFLOW_DATA_DIR", Default: ".hookflow", Commands: all,
 			Usage: "directory for the embedded database and generated keys",
 			bind:  stringVar(func(c *Config) *string { return &c.DataDir })},
-		{Flag: "api-addr", Env: "HOOKFLOW_API_ADDR", Default: "127.0.0.1:8080", Commands: apiCmds,
+		{Flag: "api-addr", Env: "HOOKFLOW_API_ADDR", Default: "127.0.0.1:8080", Commands: httpCmds,
 			Usage: "listen address of the API and tracking endpoints",
 			bind:  stringVar(func(c *Config) *string { return &c.APIAddr })},
-		{Flag: "api-token", Env: "HOOKFLOW_API_TOKEN", Default: "", Commands: apiCmds,
-			Usage: "bearer token every management call must present (required unless --generate-api-token)",
+		{Flag: "api-token", Env: "HOOKFLOW_API_TOKEN", Default: "", Commands: httpCmds,
+			Usage: "bearer token every management call must present (server: required unless --generate-api-token; dev: generated if unset)",
 			bind:  stringVar(func(c *Config) *string { return &c.APIToken })},
 		{Flag: "generate-api-token", Env: "HOOKFLOW_GENERATE_API_TOKEN", Default: "false", Commands: apiCmds,
 			Usage: "without an API token, generate one, keep it in the data directory and print it once",
 			bind:  boolVar(func(c *Config) *bool { return &c.GenerateAPIToken })},
-		{Flag: "public-url", Env: "HOOKFLOW_PUBLIC_URL", Default: "", Commands: apiCmds,
+		{Flag: "public-url", Env: "HOOKFLOW_PUBLIC_URL", Default: "", Commands: httpCmds,
 			Usage: "base URL of tracking links in e-mails (default http://<api-addr>)",
 			bind:  stringVar(func(c *Config) *string { return &c.PublicURL })},
-		{Flag: "max-body-bytes", Env: "HOOKFLOW_MAX_BODY_BYTES", Default: "1048576", Commands: apiCmds,
+		{Flag: "max-body-bytes", Env: "HOOKFLOW_MAX_BODY_BYTES", Default: "1048576", Commands: httpCmds,
 			Usage: "largest request body accepted; larger ones get 413",
 			bind:  int64Var(func(c *Config) *int64 { return &c.MaxBodyBytes })},
 		{Flag: "allow-private-networks", Env: "HOOKFLOW_ALLOW_PRIVATE_NETWORKS", Default: "false", Commands: tempCmds,
@@ -49,16 +55,16 @@ func Settings() []Setting {
 		{Flag: "migrate", Env: "HOOKFLOW_MIGRATE", Default: "false", Commands: apiCmds,
 			Usage: "run database migrations before serving",
 			bind:  boolVar(func(c *Config) *bool { return &c.MigrateOnStart })},
-		{Flag: "tracking-secret", Env: "HOOKFLOW_TRACKING_SECRET", Default: "", Commands: apiCmds,
+		{Flag: "tracking-secret", Env: "HOOKFLOW_TRACKING_SECRET", Default: "", Commands: httpCmds,
 			Usage: "HMAC key of tracking links (default: generated once and kept in the data directory)",
 			bind:  stringVar(func(c *Config) *string { return &c.TrackingSecret })},
-		{Flag: "trusted-proxies", Env: "HOOKFLOW_TRUSTED_PROXIES", Default: "", Commands: apiCmds,
+		{Flag: "trusted-proxies", Env: "HOOKFLOW_TRUSTED_PROXIES", Default: "", Commands: httpCmds,
 			Usage: "comma-separated proxy IPs/CIDRs whose X-Forwarded-For is believed for tracking hits",
 			bind:  stringVar(func(c *Config) *string { return &c.TrustedProxies })},
 		{Flag: "temporal-address", Env: "TEMPORAL_ADDRESS", Default: "127.0.0.1:7233", Commands: tempCmds,
 			Usage: "Temporal frontend host:port",
 			bind:  stringVar(func(c *Config) *string { return &c.TemporalAddress })},
-		{Flag: "temporal-namespace", Env: "TEMPORAL_NAMESPACE", Default: "default", Commands: tempCmds,
+		{Flag: "temporal-namespace", Env: "TEMPORAL_NAMESPACE", Default: "default", Commands: runCmds,
 			Usage: "Temporal namespace",
 			bind:  stringVar(func(c *Config) *string { return &c.TemporalNamespace })},
 		{Flag: "temporal-api-key", Env: "TEMPORAL_API_KEY", Default: "", Commands: tempCmds,
@@ -73,23 +79,47 @@ func Settings() []Setting {
 		{Flag: "temporal-tls-key", Env: "TEMPORAL_TLS_KEY", Default: "", Commands: tempCmds,
 			Usage: "client key file for mutual TLS",
 			bind:  stringVar(func(c *Config) *string { return &c.TemporalTLSKey })},
-		{Flag: "task-queue", Env: "HOOKFLOW_TASK_QUEUE", Default: "hookflow", Commands: tempCmds,
+		{Flag: "task-queue", Env: "HOOKFLOW_TASK_QUEUE", Default: "hookflow", Commands: runCmds,
 			Usage: "Temporal task queue of hookflow's workflows and activities",
 			bind:  stringVar(func(c *Config) *string { return &c.TaskQueue })},
-		{Flag: "signing-key", Env: "HOOKFLOW_SIGNING_KEY", Default: "", Commands: tempCmds,
+		{Flag: "signing-key", Env: "HOOKFLOW_SIGNING_KEY", Default: "", Commands: runCmds,
 			Usage: "ed25519 key (whsk_…) for v1a signatures (default: generated once and kept in the data directory)",
 			bind:  stringVar(func(c *Config) *string { return &c.SigningKey })},
-		{Flag: "delivery-timeout", Env: "HOOKFLOW_DELIVERY_TIMEOUT", Default: "15s", Commands: tempCmds,
+		{Flag: "delivery-timeout", Env: "HOOKFLOW_DELIVERY_TIMEOUT", Default: "15s", Commands: runCmds,
 			Usage: "timeout of one HTTP request to a receiver",
 			bind:  durationVar(func(c *Config) *time.Duration { return &c.DeliveryTimeout })},
-		{Flag: "retry-window", Env: "HOOKFLOW_RETRY_WINDOW", Default: "72h", Commands: tempCmds,
+		{Flag: "retry-window", Env: "HOOKFLOW_RETRY_WINDOW", Default: "72h", Commands: runCmds,
 			Usage: "how long a failing delivery is retried",
 			bind:  durationVar(func(c *Config) *time.Duration { return &c.RetryWindow })},
-		{Flag: "verification-window", Env: "HOOKFLOW_VERIFICATION_WINDOW", Default: "168h", Commands: tempCmds,
+		{Flag: "verification-window", Env: "HOOKFLOW_VERIFICATION_WINDOW", Default: "168h", Commands: runCmds,
 			Usage: "how long hookflow re-checks an unverified webhook on its own",
 			bind:  durationVar(func(c *Config) *time.Duration { return &c.VerificationWindow })},
 		{Flag: "max-response-bytes", Env: "HOOKFLOW_MAX_RESPONSE_BYTES", Default: "65536", Commands: workCmds,
 			Usage: "most bytes of a receiver's response read",
 			bind:  int64Var(func(c *Config) *int64 { return &c.MaxResponseBytes })},
+		{Flag: "temporal-addr", Env: "HOOKFLOW_DEV_TEMPORAL_ADDR", Default: "127.0.0.1:7233", Commands: devCmds,
+			Usage: "listen address of the embedded Temporal server's frontend",
+			bind:  stringVar(func(c *Config) *string { return &c.DevTemporalAddr })},
+		{Flag: "ui-addr", Env: "HOOKFLOW_DEV_UI_ADDR", Default: "127.0.0.1:8233", Commands: devCmds,
+			Usage: "listen address of the Temporal Web UI",
+			bind:  stringVar(func(c *Config) *string { return &c.DevUIAddr })},
+		{Flag: "ephemeral", Env: "HOOKFLOW_DEV_EPHEMERAL", Default: "false", Commands: devCmds,
+			Usage: "forget everything on exit: Temporal in memory, the embedded database in a temporary file (keys and API token stay in the data directory)",
+			bind:  boolVar(func(c *Config) *bool { return &c.DevEphemeral })},
+		{Flag: "demo", Env: "HOOKFLOW_DEV_DEMO", Default: "false", Commands: devCmds,
+			Usage: "also run a local receiver that verifies and prints each webhook, and seed a database, profile, message and verified webhook",
+			bind:  boolVar(func(c *Config) *bool { return &c.DevDemo })},
+		{Flag: "addr", Env: "HOOKFLOW_RECEIVER_ADDR", Default: "127.0.0.1:9000", Commands: receiverCmds,
+			Usage: "listen address of the example receiver",
+			bind:  stringVar(func(c *Config) *string { return &c.ReceiverAddr })},
+		{Flag: "secret", Env: "HOOKFLOW_RECEIVER_SECRET", Default: "", Commands: receiverCmds,
+			Usage: "the webhook's secret (whsec_…): require a valid v1 signature (this, --public-key or both)",
+			bind:  stringVar(func(c *Config) *string { return &c.ReceiverSecret })},
+		{Flag: "public-key", Env: "HOOKFLOW_RECEIVER_PUBLIC_KEY", Default: "", Commands: receiverCmds,
+			Usage: "hookflow's public key (whpk_…, GET /v1/signing-keys): require a valid v1a signature",
+			bind:  stringVar(func(c *Config) *string { return &c.ReceiverPublicKey })},
+		{Flag: "verification-dir", Env: "HOOKFLOW_RECEIVER_VERIFICATION_DIR", Default: "", Commands: receiverCmds,
+			Usage: "directory whose .txt files (the webhook's verification file) are served on GET",
+			bind:  stringVar(func(c *Config) *string { return &c.ReceiverVerificationDir })},
 	}
 }

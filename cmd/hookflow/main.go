@@ -19,6 +19,10 @@ Usage:
   hookflow server   [flags]   run the management API and tracking endpoints
   hookflow worker   [flags]   run the Temporal worker that verifies and delivers
   hookflow migrate  [flags]   bring the database schema up to date
+  hookflow dev      [flags]   run everything in one process for development:
+                              Temporal, its Web UI, the worker and the API
+  hookflow receiver [flags]   run an example receiver that verifies and prints webhooks
+  hookflow keygen             print a new signing key (HOOKFLOW_SIGNING_KEY) and its public key
   hookflow version            print the version
 
 Every flag can also be set by its environment variable; run
@@ -45,6 +49,12 @@ func main() {
 		err = runWorker(ctx, log, args)
 	case "migrate":
 		err = runMigrate(ctx, log, args)
+	case "dev":
+		err = runDev(ctx, log, args)
+	case "receiver":
+		err = runReceiver(ctx, log, args)
+	case "keygen":
+		err = runKeygen(os.Stdout)
 	case "version":
 		fmt.Println("hookflow", version)
 	case "help", "-h", "--help":

@@ -5,13 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"path/filepath"
 	"strings"
 	"time"
 
+	"go.temporal.io/sdk/client"
+
 	"github.com/hookflow/hookflow/config"
 	"github.com/hookflow/hookflow/keyfile"
+	"github.com/hookflow/hookflow/models"
 	"github.com/hookflow/hookflow/netpolicy"
 	"github.com/hookflow/hookflow/server"
 	"github.com/hookflow/hookflow/signing"
@@ -25,10 +29,6 @@ func runServer(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	}
 	token, err := apiToken(log, cfg)
-	if err != nil {
-		return err
-	}
-	trackingSecret, err := trackingSecret(cfg)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,25 @@ func runServer(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	}
 	defer tc.Close()
-	srv := server.New(server.Options{
+	srv, err := newAPIServer(cfg, store, tc, key, token)
+	if err != nil {
+		return err
+	}
+	go srv.SweepUndispatched(ctx, 30*time.Second, time.Minute)
+	ln, err := net.Listen("tcp", cfg.APIAddr)
+	if err != nil {
+		return err
+	}
+	return serveHTTP(ctx, log, "API", ln, srv.Handler())
+}
+
+// newAPIServer assembles the API server: the API of "server" and "dev".
+func newAPIServer(cfg config.Config, store *models.Store, tc client.Client, key signing.KeyPair, token string) (*server.Server, error) {
+	trackingSecret, err := trackingSecret(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return server.New(server.Options{
 		Store:        store,
 		APIToken:     token,
 		PublicURL:    strings.TrimSuffix(cfg.PublicURL, "/"),
@@ -65,9 +83,7 @@ func runServer(ctx context.Context, log *slog.Logger, args []string) error {
 		},
 		SigningKeys:    []signing.PublicKey{key.Public()},
 		TrustedProxies: splitList(cfg.TrustedProxies),
-	})
-	go srv.SweepUndispatched(ctx, 30*time.Second, time.Minute)
-	return serveHTTP(ctx, log, cfg.APIAddr, srv.Handler())
+	}), nil
 }
 
 // apiToken returns the configured token, or with --generate-api-token one
@@ -79,10 +95,9 @@ func apiToken(log *slog.Logger, cfg config.Config) (string, error) {
 	if !cfg.GenerateAPIToken {
 		return "", errors.New("no API token: set HOOKFLOW_API_TOKEN, or pass --generate-api-token to generate one")
 	}
-	path := filepath.Join(cfg.DataDir, "api-token")
-	token, created, err := keyfile.LoadOrCreate(path, func() (string, error) { return keyfile.RandomToken(32) })
+	token, path, created, err := keptAPIToken(cfg)
 	if err != nil {
-		return "", fmt.Errorf("API token: %w", err)
+		return "", err
 	}
 	if created {
 		fmt.Printf("Generated an API token and saved it in %s:\n\n    %s\n\n", path, token)
@@ -90,6 +105,17 @@ func apiToken(log *slog.Logger, cfg config.Config) (string, error) {
 		log.Info("using the API token saved in the data directory", "path", path)
 	}
 	return token, nil
+}
+
+// keptAPIToken is the API token kept in the data directory, generated on
+// first use.
+func keptAPIToken(cfg config.Config) (token, path string, created bool, err error) {
+	path = filepath.Join(cfg.DataDir, "api-token")
+	token, created, err = keyfile.LoadOrCreate(path, func() (string, error) { return keyfile.RandomToken(32) })
+	if err != nil {
+		return "", path, false, fmt.Errorf("API token: %w", err)
+	}
+	return token, path, created, nil
 }
 
 func trackingSecret(cfg config.Config) (string, error) {
@@ -100,12 +126,12 @@ func trackingSecret(cfg config.Config) (string, error) {
 	return secret, err
 }
 
-// serveHTTP serves until ctx ends, then drains in-flight requests.
-func serveHTTP(ctx context.Context, log *slog.Logger, addr string, h http.Handler) error {
-	srv := &http.Server{Addr: addr, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+// serveHTTP serves h on ln until ctx ends, then drains in-flight requests.
+func serveHTTP(ctx context.Context, log *slog.Logger, name string, ln net.Listener, h http.Handler) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	log.Info("API listening", "addr", addr)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info(name+" listening", "addr", ln.Addr().String())
 	select {
 	case err := <-errc:
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 
+	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
 	"github.com/hookflow/hookflow/activities"
@@ -33,15 +34,21 @@ func runWorker(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	}
 	defer tc.Close()
-	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
-		log.Warn("could not register search attributes; register them on the Temporal server", "err", err)
-	}
 	if cfg.AllowPrivateNetworks {
 		log.Warn("deliveries to private and loopback networks are allowed (HOOKFLOW_ALLOW_PRIVATE_NETWORKS)")
 	}
-	w := worker.New(tc, cfg.TaskQueue, newActivities(cfg, store, key), sdkworker.Options{})
+	w := newWorker(ctx, log, cfg, store, tc, key)
 	log.Info("worker started", "task_queue", cfg.TaskQueue, "temporal", cfg.TemporalAddress)
 	return w.Run(interruptOn(ctx))
+}
+
+// newWorker registers the search attributes when it may and returns
+// hookflow's worker: the worker of "worker" and "dev". Call Run or Start.
+func newWorker(ctx context.Context, log *slog.Logger, cfg config.Config, store *models.Store, tc client.Client, key signing.KeyPair) sdkworker.Worker {
+	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
+		log.Warn("could not register search attributes; register them on the Temporal server", "err", err)
+	}
+	return worker.New(tc, cfg.TaskQueue, newActivities(cfg, store, key), sdkworker.Options{})
 }
 
 func newActivities(cfg config.Config, store *models.Store, key signing.KeyPair) *activities.Activities {
