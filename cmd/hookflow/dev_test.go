@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -39,7 +38,7 @@ var built struct {
 }
 
 // hookflowBinary builds the binary once for all tests.
-func hookflowBinary(t *testing.T) string {
+func hookflowBinary(t testing.TB) string {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -70,7 +69,7 @@ func TestMain(m *testing.M) {
 
 // devProcess is one running "hookflow dev".
 type devProcess struct {
-	t              *testing.T
+	t              testing.TB
 	cmd            *exec.Cmd
 	stdout, stderr output
 	exited         chan struct{}
@@ -80,7 +79,7 @@ type devProcess struct {
 
 type devAddrs struct{ api, temporal, ui string }
 
-func freeAddrs(t *testing.T) devAddrs {
+func freeAddrs(t testing.TB) devAddrs {
 	t.Helper()
 	var addrs [3]string
 	for i := range addrs {
@@ -93,7 +92,7 @@ func freeAddrs(t *testing.T) devAddrs {
 }
 
 // startDev starts the binary and waits for /readyz.
-func startDev(t *testing.T, dataDir string, addrs devAddrs, extra ...string) *devProcess {
+func startDev(t testing.TB, dataDir string, addrs devAddrs, extra ...string) *devProcess {
 	t.Helper()
 	bin := hookflowBinary(t)
 	args := append([]string{"dev", "--data-dir", dataDir, "--api-addr", addrs.api,
@@ -320,7 +319,7 @@ func requireCompletedDelivery(t *testing.T, tc client.Client, webhookID, workflo
 	require.Equal(t, workflowID, found[0])
 }
 
-func openPixel(t *testing.T, url string) {
+func openPixel(t testing.TB, url string) {
 	t.Helper()
 	r := httpGet(t, url)
 	require.Equal(t, http.StatusOK, r.status)
@@ -332,7 +331,7 @@ type got struct {
 	contentType, body string
 }
 
-func httpGet(t *testing.T, url string) got {
+func httpGet(t testing.TB, url string) got {
 	t.Helper()
 	resp, err := http.Get(url)
 	require.NoError(t, err)
@@ -346,13 +345,13 @@ func httpGet(t *testing.T, url string) got {
 // whose v1 and v1a signatures both verify.
 type loopbackReceiver struct {
 	*httptest.Server
-	t                            *testing.T
+	t                            testing.TB
 	mu                           sync.Mutex
 	secret, publicKey, path, txt string
 	arrived                      chan map[string]any
 }
 
-func newLoopbackReceiver(t *testing.T) *loopbackReceiver {
+func newLoopbackReceiver(t testing.TB) *loopbackReceiver {
 	rc := &loopbackReceiver{t: t, arrived: make(chan map[string]any, 10)}
 	rc.Server = httptest.NewServer(http.HandlerFunc(rc.serve))
 	t.Cleanup(rc.Close)
@@ -396,7 +395,7 @@ func (rc *loopbackReceiver) serve(w http.ResponseWriter, r *http.Request) {
 	rc.arrived <- payload
 }
 
-func (rc *loopbackReceiver) next(t *testing.T) map[string]any {
+func (rc *loopbackReceiver) next(t testing.TB) map[string]any {
 	t.Helper()
 	select {
 	case p := <-rc.arrived:
@@ -422,7 +421,7 @@ func cleanEnv() []string {
 // output is a file a process writes to.
 type output struct{ f *os.File }
 
-func newOutput(t *testing.T, name string) output {
+func newOutput(t testing.TB, name string) output {
 	f, err := os.Create(filepath.Join(t.TempDir(), name))
 	require.NoError(t, err)
 	t.Cleanup(func() { f.Close() })
@@ -437,12 +436,12 @@ func (o output) String() string {
 // TestDevThroughput measures deliveries per second through the whole dev
 // stack. It runs only when HOOKFLOW_TEST_DEV_THROUGHPUT names how many
 // events to send (e.g. 500); everything stays on loopback.
-func TestDevThroughput(t *testing.T) {
-	n, _ := strconv.Atoi(os.Getenv("HOOKFLOW_TEST_DEV_THROUGHPUT"))
-	if n <= 0 {
-		t.Skip("set HOOKFLOW_TEST_DEV_THROUGHPUT=<events> to measure")
-	}
-	n = min(n, 5000)
+// BenchmarkDevThroughput measures hookflow dev's whole path under load:
+// events accepted by the API from 8 concurrent senders, delivered by
+// workflows on the embedded Temporal server, signed and verified by a
+// loopback receiver. Run with -benchtime=500x for a stable number.
+func BenchmarkDevThroughput(b *testing.B) {
+	t, n := b, b.N
 	dev := startDev(t, t.TempDir(), freeAddrs(t))
 	var db, profile, message map[string]any
 	dev.call("POST", "/v1/databases", map[string]any{"name": "Load"}, http.StatusCreated, &db)
@@ -481,7 +480,7 @@ func TestDevThroughput(t *testing.T) {
 		rc.next(t)
 	}
 	all := time.Since(began)
-	t.Logf("%d events: accepted in %v (%.0f/s), all delivered in %v (%.0f deliveries/s)",
-		n, accepted.Round(time.Millisecond), float64(n)/accepted.Seconds(), all.Round(time.Millisecond), float64(n)/all.Seconds())
+	b.ReportMetric(float64(n)/accepted.Seconds(), "accepted/s")
+	b.ReportMetric(float64(n)/all.Seconds(), "delivered/s")
 	dev.stop()
 }
