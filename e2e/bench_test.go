@@ -12,10 +12,7 @@ import (
 // and verified by the receiver. One op is one event delivered to one webhook.
 func BenchmarkEventToDelivery(b *testing.B) {
 	s := startSystem(b)
-	var db, profile, message map[string]any
-	s.call("POST", "/v1/databases", map[string]any{"name": "bench"}, http.StatusCreated, &db)
-	s.call("POST", "/v1/databases/"+db["id"].(string)+"/profiles", map[string]any{"email": "bench@example.com"}, http.StatusCreated, &profile)
-	s.call("POST", "/v1/messages", map[string]any{"profile_id": profile["id"]}, http.StatusCreated, &message)
+	message := s.sendMessage(map[string]any{"email": "bench@example.com"}, map[string]any{})
 	rc := newReceiver(b)
 	rc.arrived = make(chan receivedRequest, b.N+1)
 	s.registerWebhook(rc, "delivery")

@@ -235,15 +235,10 @@ func (s *system) registerWebhook(rc *receiver, events ...string) webhookCreated 
 
 func TestEventsReachVerifiedWebhooksSignedAndEnriched(t *testing.T) {
 	s := startSystem(t)
-	var db, profile, message map[string]any
-	s.call("POST", "/v1/databases", map[string]any{"name": "Newsletter"}, http.StatusCreated, &db)
-	s.call("POST", "/v1/databases/"+db["id"].(string)+"/profiles", map[string]any{
-		"email": "ann@example.com", "fields": map[string]any{"firstname": "Ann", "city": "Utrecht"}, "interests": []string{"cycling"},
-	}, http.StatusCreated, &profile)
-	s.call("POST", "/v1/messages", map[string]any{
-		"profile_id": profile["id"], "tags": []string{"spring-sale"},
-		"links": []map[string]any{{"url": "https://shop.example/bikes", "tags": []string{"bikes"}}},
-	}, http.StatusCreated, &message)
+	message := s.sendMessage(
+		map[string]any{"email": "ann@example.com", "fields": map[string]any{"firstname": "Ann", "city": "Utrecht"}, "interests": []string{"cycling"}},
+		map[string]any{"tags": []string{"spring-sale"}, "links": []map[string]any{{"url": "https://shop.example/bikes", "tags": []string{"bikes"}}}},
+	)
 
 	rc := newReceiver(t)
 	wh := s.registerWebhook(rc, "open", "click")
@@ -292,10 +287,7 @@ func TestEventsReachVerifiedWebhooksSignedAndEnriched(t *testing.T) {
 
 func TestRetriesUntilTheReceiverRecoversAndDeduplicatesEvents(t *testing.T) {
 	s := startSystem(t)
-	var db, profile, message map[string]any
-	s.call("POST", "/v1/databases", map[string]any{"name": "Transactional"}, http.StatusCreated, &db)
-	s.call("POST", "/v1/databases/"+db["id"].(string)+"/profiles", map[string]any{"email": "bob@example.com"}, http.StatusCreated, &profile)
-	s.call("POST", "/v1/messages", map[string]any{"profile_id": profile["id"]}, http.StatusCreated, &message)
+	message := s.sendMessage(map[string]any{"email": "bob@example.com"}, map[string]any{})
 
 	rc := newReceiver(t)
 	rc.failFirst = 2
@@ -330,6 +322,18 @@ func TestRetriesUntilTheReceiverRecoversAndDeduplicatesEvents(t *testing.T) {
 		require.Equal(t, want, attempts[i].StatusCode)
 	}
 	require.Len(t, rc.received(), 3, "the duplicate event caused no second delivery")
+}
+
+// sendMessage creates a database, a profile in it and a message to that
+// profile, and returns the message with its tracking links.
+func (s *system) sendMessage(profile, message map[string]any) map[string]any {
+	s.t.Helper()
+	var db, created, sent map[string]any
+	s.call("POST", "/v1/databases", map[string]any{"name": "e2e"}, http.StatusCreated, &db)
+	s.call("POST", "/v1/databases/"+db["id"].(string)+"/profiles", profile, http.StatusCreated, &created)
+	message["profile_id"] = created["id"]
+	s.call("POST", "/v1/messages", message, http.StatusCreated, &sent)
+	return sent
 }
 
 // awaitWorkflow waits for a workflow to complete.
