@@ -7,16 +7,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
-	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
-
+	"github.com/hookflow/hookflow/receiver"
 	"github.com/hookflow/hookflow/signing"
 )
 
@@ -35,45 +34,54 @@ type DemoOptions struct {
 	// ReceiverAddr is where the receiver listens; default a free loopback port.
 	ReceiverAddr string
 	Out          io.Writer // where the receiver prints webhooks; default discard
-	Logger       *slog.Logger
 }
 
-// Demo is a local receiver that checks both signatures of every webhook
-// and prints it, and the data seeded to send it some.
+// Demo is the example receiver (package receiver), checking both
+// signatures of every webhook and printing it, and the data seeded to send
+// it some.
 type Demo struct {
 	ReceiverURL string
 	WebhookID   string
 	OpenURL     string
 	ClickURL    string
 	srv         *http.Server
-	rc          *demoReceiver
+	dir         string // the receiver's VerificationDir
 }
 
-// StartDemo starts the receiver, then seeds a database, a profile, a
-// message and a webhook to the receiver, verified, through the API, and
-// prints how to trigger a delivery.
+// StartDemo opens the receiver's port, seeds a database, a profile, a
+// message and a webhook to the receiver through the API, serves the
+// receiver with the webhook's secret and verification file, verifies the
+// webhook, and prints how to trigger a delivery.
 func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 	if opts.Out == nil {
 		opts.Out = io.Discard
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
 	if opts.ReceiverAddr == "" {
 		opts.ReceiverAddr = "127.0.0.1:0"
 	}
+	// The listener comes first: the webhook's URL needs its port. Requests
+	// wait in its backlog until the receiver serves them.
 	ln, err := net.Listen("tcp", opts.ReceiverAddr)
 	if err != nil {
 		return nil, fmt.Errorf("demo receiver: %w", err)
 	}
-	rc := &demoReceiver{out: opts.Out, files: map[string]string{}, log: opts.Logger}
-	d := &Demo{
-		ReceiverURL: "http://" + ln.Addr().String() + "/hooks/demo",
-		srv:         &http.Server{Handler: rc, ReadHeaderTimeout: 10 * time.Second},
-		rc:          rc,
+	dir, err := os.MkdirTemp("", "hookflow-demo-")
+	if err != nil {
+		ln.Close()
+		return nil, err
 	}
+	d := &Demo{ReceiverURL: "http://" + ln.Addr().String() + "/hooks/demo", dir: dir}
+	a := api{base: opts.APIURL, token: opts.Token}
+	rcv, err := d.seed(ctx, a)
+	if err != nil {
+		ln.Close()
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	rcv.Out = linePrefixer{w: opts.Out, prefix: "Demo receiver: "}
+	d.srv = &http.Server{Handler: receiver.Handler(rcv), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = d.srv.Serve(ln) }()
-	if err := d.seed(ctx, api{base: opts.APIURL, token: opts.Token}); err != nil {
+	if err := a.verify(ctx, d.WebhookID); err != nil {
 		d.Close()
 		return nil, err
 	}
@@ -87,39 +95,34 @@ which checks both signatures and prints what it gets. Open the demo e-mail, or c
 	return d, nil
 }
 
-// Received is how many deliveries verified so far.
-func (d *Demo) Received() int {
-	d.rc.mu.Lock()
-	defer d.rc.mu.Unlock()
-	return d.rc.received
-}
-
-// Close stops the receiver.
+// Close stops the receiver and removes its verification file.
 func (d *Demo) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return d.srv.Shutdown(ctx)
+	err := d.srv.Shutdown(ctx)
+	return errors.Join(err, os.RemoveAll(d.dir))
 }
 
-func (d *Demo) seed(ctx context.Context, a api) error {
+// seed creates the demo's data and webhook, writes the webhook's
+// verification file into d.dir, and returns the receiver's options.
+func (d *Demo) seed(ctx context.Context, a api) (receiver.Options, error) {
 	var keys struct {
 		Keys []signing.PublicKey `json:"keys"`
 	}
 	if err := a.call(ctx, "GET", "/v1/signing-keys", nil, &keys); err != nil {
-		return err
+		return receiver.Options{}, err
 	}
 	if len(keys.Keys) == 0 {
-		return errors.New("the API publishes no signing key")
+		return receiver.Options{}, errors.New("the API publishes no signing key")
 	}
-	d.rc.setPublicKey(keys.Keys[0].PublicKey)
 
 	dbID, err := a.findOrCreateDatabase(ctx)
 	if err != nil {
-		return err
+		return receiver.Options{}, err
 	}
 	profileID, err := a.findOrCreateProfile(ctx, dbID)
 	if err != nil {
-		return err
+		return receiver.Options{}, err
 	}
 	var msg struct {
 		OpenURL   string   `json:"open_url"`
@@ -130,7 +133,7 @@ func (d *Demo) seed(ctx context.Context, a api) error {
 		"links": []map[string]any{{"url": "https://example.com/", "tags": []string{"demo-link"}}},
 	}, &msg)
 	if err != nil {
-		return err
+		return receiver.Options{}, err
 	}
 	d.OpenURL = msg.OpenURL
 	if len(msg.ClickURLs) > 0 {
@@ -138,7 +141,7 @@ func (d *Demo) seed(ctx context.Context, a api) error {
 	}
 
 	if err := a.deleteDemoWebhooks(ctx); err != nil {
-		return err
+		return receiver.Options{}, err
 	}
 	var wh struct {
 		ID           string `json:"id"`
@@ -153,88 +156,30 @@ func (d *Demo) seed(ctx context.Context, a api) error {
 		"database_id": dbID, "description": DemoWebhookDescription,
 	}, &wh)
 	if err != nil {
-		return err
+		return receiver.Options{}, err
 	}
 	d.WebhookID = wh.ID
-	d.rc.setWebhook(wh.Secret, "/hooks/"+wh.Verification.Filename, wh.Verification.Content)
-	var verified struct {
-		Status string `json:"status"`
-	}
-	if err := a.call(ctx, "POST", "/v1/webhooks/"+wh.ID+"/verify", nil, &verified); err != nil {
-		return err
-	}
-	if verified.Status != "active" {
-		return fmt.Errorf("demo webhook is %q after verification, want active", verified.Status)
-	}
-	return nil
-}
-
-// demoReceiver is what a customer runs: it serves the verification file
-// and accepts a webhook only when both signatures verify.
-type demoReceiver struct {
-	out io.Writer
-	log *slog.Logger
-
-	mu        sync.Mutex
-	files     map[string]string
-	secret    string
-	publicKey string
-	received  int
-}
-
-func (rc *demoReceiver) setPublicKey(k string) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	rc.publicKey = k
-}
-
-func (rc *demoReceiver) setWebhook(secret, path, content string) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	rc.secret = secret
-	rc.files[path] = content
-}
-
-func (rc *demoReceiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if r.Method == http.MethodGet {
-		content, ok := rc.files[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		fmt.Fprintln(w, content)
-		return
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	// Base keeps the file the API names inside the directory.
+	err = os.WriteFile(filepath.Join(d.dir, filepath.Base(wh.Verification.Filename)), []byte(wh.Verification.Content+"\n"), 0o644)
 	if err != nil {
-		http.Error(w, "unreadable body", http.StatusBadRequest)
-		return
+		return receiver.Options{}, err
 	}
-	wh, err := standardwebhooks.NewWebhook(rc.secret)
-	if err == nil {
-		err = wh.Verify(body, r.Header)
+	opts := receiver.Options{Secret: wh.Secret, PublicKey: keys.Keys[0].PublicKey, VerificationDir: d.dir}
+	return opts, opts.Validate()
+}
+
+// linePrefixer starts every write, which the receiver makes one line at a
+// time, with prefix.
+type linePrefixer struct {
+	w      io.Writer
+	prefix string
+}
+
+func (p linePrefixer) Write(b []byte) (int, error) {
+	if _, err := io.WriteString(p.w, p.prefix+string(b)); err != nil {
+		return 0, err
 	}
-	if err != nil {
-		rc.log.Warn("demo receiver: v1 signature does not verify", "err", err)
-		http.Error(w, "bad v1 signature", http.StatusUnauthorized)
-		return
-	}
-	if err := signing.VerifyV1a(rc.publicKey, body, r.Header); err != nil {
-		rc.log.Warn("demo receiver: v1a signature does not verify", "err", err)
-		http.Error(w, "bad v1a signature", http.StatusUnauthorized)
-		return
-	}
-	rc.received++
-	var pretty bytes.Buffer
-	if json.Indent(&pretty, body, "  ", "  ") != nil {
-		pretty.Reset()
-		pretty.Write(body)
-	}
-	fmt.Fprintf(rc.out, "Demo receiver: %s webhook (webhook-id %s), v1 and v1a signatures verified:\n  %s\n\n",
-		r.Header.Get("Hookflow-Event-Type"), r.Header.Get("webhook-id"), pretty.String())
-	w.WriteHeader(http.StatusNoContent)
+	return len(b), nil
 }
 
 // api is a small client of hookflow's management API.
@@ -343,6 +288,20 @@ func (a api) findOrCreateProfile(ctx context.Context, dbID string) (string, erro
 		"email": DemoEmail, "fields": map[string]any{"firstname": "Ann", "city": "Utrecht"},
 	}, &p)
 	return p.ID, err
+}
+
+// verify verifies the webhook now; the receiver must be serving its file.
+func (a api) verify(ctx context.Context, webhookID string) error {
+	var verified struct {
+		Status string `json:"status"`
+	}
+	if err := a.call(ctx, "POST", "/v1/webhooks/"+webhookID+"/verify", nil, &verified); err != nil {
+		return err
+	}
+	if verified.Status != "active" {
+		return fmt.Errorf("demo webhook is %q after verification, want active", verified.Status)
+	}
+	return nil
 }
 
 func (a api) deleteDemoWebhooks(ctx context.Context) error {

@@ -130,7 +130,7 @@ func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
 	log.Info("hookflow dev is ready", "startup", time.Since(began).Round(time.Millisecond))
 
 	if cfg.DevDemo {
-		demo, err := devstack.StartDemo(serveCtx, devstack.DemoOptions{APIURL: apiURL, Token: token, Out: os.Stdout, Logger: log})
+		demo, err := devstack.StartDemo(serveCtx, devstack.DemoOptions{APIURL: apiURL, Token: token, Out: os.Stdout})
 		if err != nil {
 			log.Error("demo", "err", err)
 		} else {
