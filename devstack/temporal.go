@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"os"
@@ -43,6 +44,9 @@ type TemporalOptions struct {
 	DataDir string
 	// Ephemeral keeps everything in memory: a restart starts afresh.
 	Ephemeral bool
+	// SQLiteAttributes are the connect attributes of the SQLite file; nil =
+	// the tuned defaults (see sqliteConfig). Unused when Ephemeral.
+	SQLiteAttributes map[string]string
 	// Namespace is created if missing, with SearchAttributes registered.
 	Namespace        string
 	SearchAttributes map[string]enumspb.IndexedValueType
@@ -203,6 +207,9 @@ func sqliteConfig(opts TemporalOptions) (*config.SQL, string, error) {
 		// is what a dev server needs. MaxConns stays unset: one connection,
 		// which the plugin shares between all services.
 		ConnectAttributes: map[string]string{"mode": "rwc", "journal_mode": "wal", "synchronous": "NORMAL"},
+	}
+	if opts.SQLiteAttributes != nil {
+		cfg.ConnectAttributes = maps.Clone(opts.SQLiteAttributes)
 	}
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 		if err := sqliteschema.SetupSchema(cfg); err != nil {
