@@ -5,6 +5,7 @@ package e2e
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -51,6 +52,10 @@ type system struct {
 	store    *models.Store
 	temporal client.Client
 	ns       string
+	// worker is the running worker; newWorker makes another, as a
+	// restarted worker process would.
+	worker    sdkworker.Worker
+	newWorker func() sdkworker.Worker
 }
 
 func startSystem(t testing.TB) *system {
@@ -63,14 +68,16 @@ func startSystem(t testing.TB) *system {
 	key, err := signing.GenerateKeyPair()
 	require.NoError(t, err)
 	network := netpolicy.Policy{AllowPrivate: true} // receivers are on loopback
-	w := worker.New(tc, taskQueue, &activities.Activities{
-		Store:     store,
-		HTTP:      network.NewHTTPClient(5 * time.Second),
-		Signer:    signing.Signer{Keys: &key},
-		UserAgent: "hookflow/e2e",
-	}, sdkworker.Options{})
+	newWorker := func() sdkworker.Worker {
+		return worker.New(tc, taskQueue, &activities.Activities{
+			Store:     store,
+			HTTP:      network.NewHTTPClient(5 * time.Second),
+			Signer:    signing.Signer{Keys: &key},
+			UserAgent: "hookflow/e2e",
+		}, sdkworker.Options{})
+	}
+	w := newWorker()
 	require.NoError(t, w.Start())
-	t.Cleanup(w.Stop)
 
 	api := httptest.NewServer(nil)
 	t.Cleanup(api.Close)
@@ -83,7 +90,9 @@ func startSystem(t testing.TB) *system {
 		Workflows:   workflows.Starter{Client: tc, TaskQueue: taskQueue, RetryWindow: time.Hour, RequestTimeout: 5 * time.Second},
 		SigningKeys: []signing.PublicKey{key.Public()},
 	}).Handler()
-	return &system{t: t, api: api, store: store, temporal: tc, ns: ts.GetDefaultNamespace()}
+	s := &system{t: t, api: api, store: store, temporal: tc, ns: ts.GetDefaultNamespace(), worker: w, newWorker: newWorker}
+	t.Cleanup(func() { s.worker.Stop() })
+	return s
 }
 
 // call makes an API request and decodes the JSON answer into out.
@@ -113,14 +122,15 @@ func (s *system) call(method, path string, body any, wantStatus int, out any) {
 // accepts webhooks only when both signatures verify.
 type receiver struct {
 	*httptest.Server
-	t         testing.TB
-	mu        sync.Mutex
-	files     map[string]string // path -> content
-	secret    string
-	publicKey string
-	failFirst int // answer 503 to this many requests first
-	requests  []receivedRequest
-	arrived   chan receivedRequest
+	t          testing.TB
+	mu         sync.Mutex
+	files      map[string]string // path -> content
+	secret     string
+	publicKey  string
+	failFirst  int    // answer 503 to this many requests first
+	retryAfter string // the Retry-After of those answers (default 1 s)
+	requests   []receivedRequest
+	arrived    chan receivedRequest
 }
 
 type receivedRequest struct {
@@ -166,7 +176,7 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(rc.requests) < rc.failFirst {
 		got.Status = http.StatusServiceUnavailable
-		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Retry-After", cmp.Or(rc.retryAfter, "1"))
 	}
 	rc.requests = append(rc.requests, got)
 	w.WriteHeader(got.Status)
@@ -381,4 +391,31 @@ func (s *system) history(workflowID, name string) *historypb.History {
 		require.NoError(s.t, os.WriteFile(filepath.Join(dir, name+".json"), data, 0o644))
 	}
 	return resp.GetHistory()
+}
+
+// A worker that dies between attempts loses nothing: the retry is a durable
+// timer and activity in Temporal, and the next worker process picks it up.
+func TestDeliverySurvivesAWorkerRestart(t *testing.T) {
+	s := startSystem(t)
+	message := s.sendMessage(map[string]any{"email": "cy@example.com"}, map[string]any{})
+	rc := newReceiver(t)
+	rc.failFirst, rc.retryAfter = 1, "3"
+	s.registerWebhook(rc, "delivery")
+
+	var event map[string]any
+	s.call("POST", "/v1/events", map[string]any{"type": "delivery", "message_id": message["id"]}, http.StatusAccepted, &event)
+	require.Eventually(t, func() bool { return len(rc.received()) == 1 }, 30*time.Second, 10*time.Millisecond, "first attempt")
+
+	s.worker.Stop() // the worker process dies with the retry 3 s away
+	time.Sleep(4 * time.Second)
+	require.Len(t, rc.received(), 1, "nothing runs without a worker")
+	s.worker = s.newWorker()
+	require.NoError(t, s.worker.Start())
+
+	delivered := rc.next()
+	require.Equal(t, event["id"], delivered.Payload["id"])
+	requests := rc.received()
+	require.Len(t, requests, 2)
+	require.Equal(t, requests[0].Headers.Get("webhook-id"), requests[1].Headers.Get("webhook-id"))
+	s.awaitWorkflow(workflows.DeliveryWorkflowID(event["id"].(string)))
 }
