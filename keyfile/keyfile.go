@@ -14,8 +14,10 @@ import (
 )
 
 // LoadOrCreate returns the secret stored at path, or stores and returns a
-// new one from generate when the file does not exist. The file is 0600.
-// created reports whether generate was called.
+// new one from generate when the file does not exist. The file is 0600 in a
+// 0700 directory. created reports whether generate's secret was stored. An
+// existing file is never overwritten, even if the caller finds it invalid:
+// replacing a key silently breaks everyone who holds the old one.
 func LoadOrCreate(path string, generate func() (string, error)) (secret string, created bool, err error) {
 	data, err := os.ReadFile(path)
 	if err == nil {
@@ -28,24 +30,41 @@ func LoadOrCreate(path string, generate func() (string, error)) (secret string, 
 	if err != nil {
 		return "", false, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", false, err
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	err = writeNew(path, []byte(secret+"\n"))
 	if errors.Is(err, fs.ErrExist) { // another process won the race: use its secret
-		return LoadOrCreate(path, generate)
+		secret, _, err = LoadOrCreate(path, generate)
+		return secret, false, err
 	}
 	if err != nil {
 		return "", false, err
 	}
-	if _, err := f.WriteString(secret + "\n"); err != nil {
-		f.Close()
-		return "", false, err
-	}
-	if err := f.Close(); err != nil {
-		return "", false, fmt.Errorf("write %s: %w", path, err)
-	}
 	return secret, true, nil
+}
+
+// writeNew writes data to a temp file and hard-links it into place, so
+// readers never see a half-written secret and a concurrent creator is never
+// clobbered (the link fails with fs.ErrExist instead).
+func writeNew(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	_, err = tmp.Write(data)
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return os.Link(tmp.Name(), path)
 }
 
 // RandomToken returns n random bytes, URL-safe base64 encoded without padding.
