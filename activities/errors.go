@@ -3,6 +3,8 @@ package activities
 import (
 	"errors"
 	"net/url"
+
+	"github.com/hookflow/hookflow/models"
 )
 
 // Application error types the workflows can tell apart.
@@ -28,5 +30,5 @@ func describeError(err error) string {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return truncateUTF8(err.Error(), errorTextBytes)
+	return models.FitText(err.Error(), errorTextBytes)
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/hookflow/hookflow/models"
 )
 
 // response is what one request to a receiver came back with.
@@ -46,7 +48,7 @@ func (a *Activities) readExcerpt(body io.Reader) string {
 	head := make([]byte, excerptBytes+1)
 	n, _ := io.ReadFull(body, head)
 	_, _ = io.Copy(io.Discard, body)
-	return truncateUTF8(string(head[:n]), excerptBytes)
+	return models.FitText(string(head[:n]), excerptBytes)
 }
 
 // summary is the response in a few words, for errors and logs.

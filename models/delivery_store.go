@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -104,9 +103,7 @@ func (s *Store) RecordAttempt(ctx context.Context, att *DeliveryAttempt, status 
 // overwritten.
 func (s *Store) FailPendingDelivery(ctx context.Context, id, reason string) (bool, error) {
 	now := Now()
-	if len(reason) > 1024 {
-		reason = strings.ToValidUTF8(reason[:1024], "")
-	}
+	reason = FitText(reason, 1024)
 	res := s.db.WithContext(ctx).Model(&Delivery{}).
 		Where("id = ? AND status = ?", id, DeliveryPending).
 		Updates(map[string]any{"status": DeliveryFailed, "completed_at": now, "updated_at": now, "failure_reason": reason})

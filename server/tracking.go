@@ -3,7 +3,6 @@ package server
 import (
 	"log/slog"
 	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
 
@@ -90,8 +89,8 @@ func (s *Server) hitEvent(c *gin.Context, t models.EventType, msg *models.Messag
 		SubprofileID: msg.SubprofileID,
 		MessageID:    &msg.ID,
 		IP:           c.ClientIP(),
-		UserAgent:    truncate(c.Request.UserAgent(), 1024),
-		Referer:      truncate(c.Request.Referer(), 2048),
+		UserAgent:    models.FitText(c.Request.UserAgent(), 1024),
+		Referer:      models.FitText(c.Request.Referer(), 2048),
 	}
 	if msg.SubprofileID != nil {
 		if sub, err := models.Get[models.Subprofile](c.Request.Context(), s.Store, *msg.SubprofileID); err == nil {
@@ -99,11 +98,4 @@ func (s *Server) hitEvent(c *gin.Context, t models.EventType, msg *models.Messag
 		}
 	}
 	return e
-}
-
-func truncate(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	return strings.ToValidUTF8(s[:max], "")
 }

@@ -1,13 +1,13 @@
-package activities
+package models
 
 import (
 	"strings"
 	"unicode/utf8"
 )
 
-// truncateUTF8 returns s cut to at most max bytes on a character boundary
-// and made valid UTF-8, as stored text columns require.
-func truncateUTF8(s string, max int) string {
+// FitText returns s cut to at most max bytes on a character boundary and
+// made valid UTF-8, as stored text columns require.
+func FitText(s string, max int) string {
 	// Cut first, so a character split by the cut is dropped rather than
 	// turned into a replacement character; cut again if replacements of
 	// invalid bytes made the text longer.
