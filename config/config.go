@@ -91,7 +91,7 @@ func Load(command string, args []string) (Config, error) {
 		return c, err
 	}
 	if c.DatabaseDSN == "" {
-		c.DatabaseDSN = "sqlite://" + filepath.Join(c.DataDir, "hookflow.db")
+		c.DatabaseDSN = c.EmbeddedDatabaseDSN()
 	}
 	if c.PublicURL == "" {
 		c.PublicURL = "http://" + c.APIAddr
@@ -164,4 +164,10 @@ func durationVar(field func(*Config) *time.Duration) func(*flag.FlagSet, Setting
 		fs.DurationVar(field(c), s.Flag, v, s.Usage)
 		return nil
 	}
+}
+
+// EmbeddedDatabaseDSN is the default database: a SQLite file in the data
+// directory.
+func (c Config) EmbeddedDatabaseDSN() string {
+	return "sqlite://" + filepath.Join(c.DataDir, "hookflow.db")
 }

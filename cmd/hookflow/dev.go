@@ -41,7 +41,7 @@ func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
 	}
 	defer uiLn.Close()
 
-	if cfg.DevEphemeral && cfg.DatabaseDSN == defaultDSN(cfg) {
+	if cfg.DevEphemeral && cfg.DatabaseDSN == cfg.EmbeddedDatabaseDSN() {
 		dir, err := os.MkdirTemp("", "hookflow-dev-")
 		if err != nil {
 			return err
@@ -202,10 +202,6 @@ func exitOnSecondSignal(log *slog.Logger) {
 		log.Error("interrupted again: exiting without a clean shutdown")
 		os.Exit(130)
 	}()
-}
-
-func defaultDSN(cfg config.Config) string {
-	return "sqlite://" + filepath.Join(cfg.DataDir, "hookflow.db")
 }
 
 // dialAddr turns a listen address into one to dial: an unspecified host
