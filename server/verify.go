@@ -49,12 +49,26 @@ func (s *Server) verifyWebhook(c *gin.Context) {
 // Temporal is unreachable the webhook simply stays unverified until the
 // customer asks to verify, which starts the workflow then.
 func (s *Server) startVerification(c *gin.Context, webhookID string) {
-	if s.Workflows == nil {
-		return
+	if s.Workflows != nil {
+		s.callVerification(c, "start", s.Workflows.StartVerification, webhookID)
 	}
+}
+
+// stopVerification ends a deleted webhook's verification workflow. If
+// Temporal is unreachable the workflow ends on its own: its next check
+// finds the webhook gone.
+func (s *Server) stopVerification(c *gin.Context, webhookID string) {
+	if s.Workflows != nil {
+		s.callVerification(c, "stop", s.Workflows.StopVerification, webhookID)
+	}
+}
+
+// callVerification makes one call to the verification workflow, waiting at
+// most temporalCallTimeout; a failure is logged, never the customer's problem.
+func (s *Server) callVerification(c *gin.Context, what string, call func(context.Context, string) error, webhookID string) {
 	ctx, cancel := context.WithTimeout(c.Request.Context(), temporalCallTimeout)
 	defer cancel()
-	if err := s.Workflows.StartVerification(ctx, webhookID); err != nil {
-		slog.Warn("could not start verification workflow", "webhook", webhookID, "err", err)
+	if err := call(ctx, webhookID); err != nil {
+		slog.Warn("could not "+what+" verification workflow", "webhook", webhookID, "err", err)
 	}
 }

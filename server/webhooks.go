@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -229,13 +228,7 @@ func (s *Server) deleteWebhook(c *gin.Context) {
 		storeError(c, err)
 		return
 	}
-	if s.Workflows != nil {
-		ctx, cancel := context.WithTimeout(c.Request.Context(), temporalCallTimeout)
-		defer cancel()
-		if err := s.Workflows.StopVerification(ctx, w.ID); err != nil {
-			slog.Warn("could not stop verification workflow", "webhook", w.ID, "err", err)
-		}
-	}
+	s.stopVerification(c, w.ID)
 	c.Status(http.StatusNoContent)
 }
 
