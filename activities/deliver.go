@@ -31,7 +31,7 @@ func (a *Activities) DeliverFirstAttempts(ctx context.Context, eventID string) (
 	for i, w := range webhooks {
 		webhookIDs[i] = w.ID
 	}
-	deliveries, err := a.Store.EnsureDeliveries(ctx, e.ID, webhookIDs)
+	deliveries, err := a.Store.EnsureDeliveries(ctx, e, webhookIDs)
 	if err != nil {
 		return FirstAttemptsResult{}, err
 	}

@@ -4,7 +4,8 @@ import "time"
 
 // Database is a customer's audience database; profiles live in it.
 type Database struct {
-	ID          string    `gorm:"primaryKey;size:40" json:"id"`
+	ID string `gorm:"primaryKey;size:40" json:"id"`
+	Owned
 	Name        string    `gorm:"size:255;not null" json:"name"`
 	Description string    `gorm:"size:1024;not null;default:''" json:"description"`
 	CreatedAt   time.Time `json:"created_at"`
@@ -13,7 +14,8 @@ type Database struct {
 
 // Collection is a sub-table of a database; subprofiles live in it.
 type Collection struct {
-	ID         string    `gorm:"primaryKey;size:40" json:"id"`
+	ID string `gorm:"primaryKey;size:40" json:"id"`
+	Owned
 	DatabaseID string    `gorm:"size:40;not null;index" json:"database_id"`
 	Name       string    `gorm:"size:255;not null" json:"name"`
 	CreatedAt  time.Time `json:"created_at"`
@@ -25,7 +27,8 @@ type Fields map[string]any
 
 // Profile is one recipient in a database.
 type Profile struct {
-	ID         string    `gorm:"primaryKey;size:40" json:"id"`
+	ID string `gorm:"primaryKey;size:40" json:"id"`
+	Owned
 	DatabaseID string    `gorm:"size:40;not null;index:idx_profiles_database_email,priority:1" json:"database_id"`
 	Email      string    `gorm:"size:320;not null;index:idx_profiles_database_email,priority:2" json:"email"`
 	Fields     Fields    `gorm:"serializer:json;type:text" json:"fields"`
@@ -36,7 +39,8 @@ type Profile struct {
 
 // Subprofile is a profile's row in one collection.
 type Subprofile struct {
-	ID           string    `gorm:"primaryKey;size:40" json:"id"`
+	ID string `gorm:"primaryKey;size:40" json:"id"`
+	Owned
 	ProfileID    string    `gorm:"size:40;not null;index" json:"profile_id"`
 	CollectionID string    `gorm:"size:40;not null;index" json:"collection_id"`
 	Fields       Fields    `gorm:"serializer:json;type:text" json:"fields"`

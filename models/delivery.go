@@ -14,7 +14,8 @@ const (
 // Delivery is one event on its way to one webhook. Its id is the
 // webhook-id header, the same on every retry, so receivers can deduplicate.
 type Delivery struct {
-	ID          string         `gorm:"primaryKey;size:40" json:"id"`
+	ID string `gorm:"primaryKey;size:40" json:"id"`
+	Owned
 	EventID     string         `gorm:"size:40;not null;uniqueIndex:idx_deliveries_event_webhook,priority:1" json:"event_id"`
 	WebhookID   string         `gorm:"size:40;not null;uniqueIndex:idx_deliveries_event_webhook,priority:2;index:idx_deliveries_webhook_created,priority:1" json:"webhook_id"`
 	Status      DeliveryStatus `gorm:"size:16;not null" json:"status"`

@@ -16,7 +16,7 @@ import (
 // and would compare them as strings.
 func (s *Store) WebhooksMatching(ctx context.Context, e *Event) ([]Webhook, error) {
 	q := s.db.WithContext(ctx).
-		Where("status = ?", WebhookActive).
+		Where("account_id = ? AND status = ?", e.AccountID, WebhookActive).
 		Where("events LIKE ?", `%"`+string(e.Type)+`"%`)
 	q = whereInWebhookScope(q, "database_id", e.DatabaseID)
 	q = whereInWebhookScope(q, "collection_id", e.CollectionID)
@@ -44,7 +44,8 @@ func whereInWebhookScope(q *gorm.DB, column string, id *string) *gorm.DB {
 // EnsureDeliveries returns the event's deliveries, in id order, creating a
 // pending one for each listed webhook that has none yet. Rows from earlier
 // calls are returned as they are, so a retried caller never starts over.
-func (s *Store) EnsureDeliveries(ctx context.Context, eventID string, webhookIDs []string) ([]Delivery, error) {
+func (s *Store) EnsureDeliveries(ctx context.Context, e *Event, webhookIDs []string) ([]Delivery, error) {
+	eventID := e.ID
 	var deliveries []Delivery
 	if err := s.db.WithContext(ctx).Where("event_id = ?", eventID).Order("id").Find(&deliveries).Error; err != nil {
 		return nil, err
@@ -57,7 +58,7 @@ func (s *Store) EnsureDeliveries(ctx context.Context, eventID string, webhookIDs
 		if have[webhookID] {
 			continue
 		}
-		d := Delivery{ID: NewID(PrefixDelivery), EventID: eventID, WebhookID: webhookID, Status: DeliveryPending}
+		d := Delivery{ID: NewID(PrefixDelivery), Owned: Owned{AccountID: e.AccountID}, EventID: eventID, WebhookID: webhookID, Status: DeliveryPending}
 		err := s.Create(ctx, &d)
 		if errors.Is(err, ErrConflict) {
 			// A concurrent caller created it first; take theirs.

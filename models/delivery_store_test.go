@@ -14,7 +14,7 @@ func deliveryStoreWebhook(t *testing.T, store *models.Store, edit func(*models.W
 	t.Helper()
 	since := models.Now().Add(-time.Hour)
 	w := &models.Webhook{
-		ID: models.NewID(models.PrefixWebhook), URL: "https://example.com/hook", Events: []models.EventType{models.EventOpen},
+		ID: models.NewID(models.PrefixWebhook), Owned: models.Owned{AccountID: models.DefaultAccountID}, URL: "https://example.com/hook", Events: []models.EventType{models.EventOpen},
 		Format: models.FormatJSON, Status: models.WebhookActive, ActiveSince: &since, Secret: "whsec_x",
 	}
 	if edit != nil {
@@ -36,6 +36,7 @@ func TestWebhooksMatchingNarrowsByScope(t *testing.T) {
 	deliveryStoreWebhook(t, store, func(w *models.Webhook) { w.DatabaseID = &dbB })
 	deliveryStoreWebhook(t, store, func(w *models.Webhook) { w.Events = []models.EventType{models.EventProfileCreate} })
 	deliveryStoreWebhook(t, store, func(w *models.Webhook) { w.Status = models.WebhookDisabled })
+	deliveryStoreWebhook(t, store, func(w *models.Webhook) { w.AccountID = "acc_other" })
 
 	ids := func(e *models.Event) []string {
 		hooks, err := store.WebhooksMatching(t.Context(), e)
@@ -48,7 +49,7 @@ func TestWebhooksMatchingNarrowsByScope(t *testing.T) {
 		}
 		return out
 	}
-	e := &models.Event{Type: models.EventOpen, OccurredAt: models.Now(), DatabaseID: &dbA, CollectionID: &colA}
+	e := &models.Event{AccountID: models.DefaultAccountID, Type: models.EventOpen, OccurredAt: models.Now(), DatabaseID: &dbA, CollectionID: &colA}
 	if got, want := ids(e), []string{unscoped.ID, inDB.ID, inCol.ID}; !reflect.DeepEqual(got, want) {
 		t.Errorf("event in %s/%s matches %v, want %v", dbA, colA, got, want)
 	}
@@ -66,14 +67,17 @@ func TestWebhooksMatchingNarrowsByScope(t *testing.T) {
 	}
 }
 
+// evt1 is an event the delivery tests record deliveries of.
+var evt1 = &models.Event{ID: "evt_1", AccountID: models.DefaultAccountID}
+
 func TestEnsureDeliveriesReusesRows(t *testing.T) {
 	store := modelstest.Open(t)
 	ctx := t.Context()
-	first, err := store.EnsureDeliveries(ctx, "evt_1", []string{"wh_a", "wh_b"})
+	first, err := store.EnsureDeliveries(ctx, evt1, []string{"wh_a", "wh_b"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := store.EnsureDeliveries(ctx, "evt_1", []string{"wh_b", "wh_c"})
+	again, err := store.EnsureDeliveries(ctx, evt1, []string{"wh_b", "wh_c"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +94,7 @@ func TestEnsureDeliveriesReusesRows(t *testing.T) {
 func TestRecordAttemptMovesOnlyPendingDeliveries(t *testing.T) {
 	store := modelstest.Open(t)
 	ctx := t.Context()
-	ds, err := store.EnsureDeliveries(ctx, "evt_1", []string{"wh_a"})
+	ds, err := store.EnsureDeliveries(ctx, evt1, []string{"wh_a"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,8 +42,10 @@ func (t EventType) IsProfileEvent() bool {
 // Event is something that happened and may be delivered to webhooks. It is
 // stored before it is acknowledged, so nothing accepted is ever lost.
 type Event struct {
-	ID           string    `gorm:"primaryKey;size:40" json:"id"`
-	ClientID     *string   `gorm:"size:255;uniqueIndex" json:"client_id,omitempty"`
+	ID string `gorm:"primaryKey;size:40" json:"id"`
+	// AccountID owns the event; a client's own ids are unique per account.
+	AccountID    string    `gorm:"size:40;not null;index;uniqueIndex:idx_events_account_client,priority:1" json:"-"`
+	ClientID     *string   `gorm:"size:255;uniqueIndex:idx_events_account_client,priority:2" json:"client_id,omitempty"`
 	Type         EventType `gorm:"size:32;not null;index" json:"type"`
 	OccurredAt   time.Time `gorm:"not null" json:"timestamp"`
 	ReceivedAt   time.Time `gorm:"not null" json:"received_at"`

@@ -5,10 +5,10 @@ import (
 	"time"
 )
 
-// EventByClientID finds the event a client submitted under its own id.
-func (s *Store) EventByClientID(ctx context.Context, clientID string) (*Event, error) {
+// EventByClientID finds the event an account submitted under its own id.
+func (s *Store) EventByClientID(ctx context.Context, accountID, clientID string) (*Event, error) {
 	var e Event
-	if err := s.db.WithContext(ctx).Where("client_id = ?", clientID).Take(&e).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("account_id = ? AND client_id = ?", accountID, clientID).Take(&e).Error; err != nil {
 		return nil, translate(err)
 	}
 	return &e, nil

@@ -9,3 +9,5 @@ func (v Event) GetID() string           { return v.ID }
 func (v Webhook) GetID() string         { return v.ID }
 func (v Delivery) GetID() string        { return v.ID }
 func (v DeliveryAttempt) GetID() string { return v.ID }
+func (v Account) GetID() string         { return v.ID }
+func (v APIKey) GetID() string          { return v.ID }

@@ -19,6 +19,8 @@ const (
 	PrefixWebhook    = "wh_"
 	PrefixDelivery   = "dlv_"
 	PrefixAttempt    = "att_"
+	PrefixAccount    = "acc_"
+	PrefixAPIKey     = "key_"
 )
 
 // NewID returns a prefixed, time-ordered identifier. ULIDs sort by creation

@@ -5,7 +5,8 @@ import "time"
 // Message is one e-mail sent to one profile; opens and clicks are traced
 // back to it through signed tracking tokens.
 type Message struct {
-	ID           string    `gorm:"primaryKey;size:40" json:"id"`
+	ID string `gorm:"primaryKey;size:40" json:"id"`
+	Owned
 	DatabaseID   string    `gorm:"size:40;not null;index" json:"database_id"`
 	ProfileID    string    `gorm:"size:40;not null;index" json:"profile_id"`
 	SubprofileID *string   `gorm:"size:40" json:"subprofile_id"`

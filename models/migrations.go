@@ -9,6 +9,7 @@ import (
 
 // allModels is the schema, in creation order.
 var allModels = []any{
+	&Account{}, &APIKey{},
 	&Database{}, &Collection{}, &Profile{}, &Subprofile{},
 	&Message{}, &Link{}, &Event{}, &Webhook{}, &Delivery{}, &DeliveryAttempt{},
 }
@@ -16,7 +17,9 @@ var allModels = []any{
 // migrations are the versioned schema changes after the initial schema.
 // Append only: never edit or reorder one that has shipped. Each must run
 // the same on MySQL and SQLite, so use GORM's Migrator, not raw DDL.
-var migrations = []*gormigrate.Migration{}
+var migrations = []*gormigrate.Migration{
+	migrateAccounts,
+}
 
 // Migrate brings the schema up to date. A fresh database gets the current
 // schema in one step and every listed migration is recorded as applied;
@@ -30,7 +33,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 		ValidateUnknownMigrations: true,
 	}, migrations)
 	m.InitSchema(func(tx *gorm.DB) error {
-		return tx.AutoMigrate(allModels...)
+		if err := tx.AutoMigrate(allModels...); err != nil {
+			return err
+		}
+		return createDefaultAccount(tx)
 	})
 	return m.Migrate()
 }

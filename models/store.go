@@ -57,6 +57,9 @@ func Open(dsn string, pool PoolConfig) (*Store, error) {
 			return nil, fmt.Errorf("parse MySQL DSN: %w", err)
 		}
 		cfg.ParseTime = true
+		// Count matched rows, as SQLite does, so a conditional UPDATE that
+		// finds its row reports 1 even when it changes nothing.
+		cfg.ClientFoundRows = true
 		cfg.Loc = time.UTC
 		if cfg.Params == nil {
 			cfg.Params = map[string]string{}

@@ -41,7 +41,8 @@ const (
 
 // Webhook is a customer's callback URL and the events it wants.
 type Webhook struct {
-	ID           string        `gorm:"primaryKey;size:40" json:"id"`
+	ID string `gorm:"primaryKey;size:40" json:"id"`
+	Owned
 	URL          string        `gorm:"size:2048;not null" json:"url"`
 	Events       []EventType   `gorm:"serializer:json;type:text" json:"events"`
 	DatabaseID   *string       `gorm:"size:40;index" json:"database_id"`

@@ -26,7 +26,7 @@ func (s *Server) createCollection(c *gin.Context) {
 	if errs.answered(c) {
 		return
 	}
-	col := models.Collection{ID: models.NewID(models.PrefixCollection), DatabaseID: db.ID, Name: *in.Name}
+	col := models.Collection{ID: models.NewID(models.PrefixCollection), Owned: db.Owned, DatabaseID: db.ID, Name: *in.Name}
 	if err := s.Store.Create(c.Request.Context(), &col); err != nil {
 		storeError(c, err)
 		return

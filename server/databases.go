@@ -57,7 +57,7 @@ func (s *Server) createDatabase(c *gin.Context) {
 	if !decodeJSON(c, &in) || in.validate(true).answered(c) {
 		return
 	}
-	db := models.Database{ID: models.NewID(models.PrefixDatabase)}
+	db := models.Database{ID: models.NewID(models.PrefixDatabase), Owned: owned(c)}
 	in.apply(&db)
 	if err := s.Store.Create(c.Request.Context(), &db); err != nil {
 		storeError(c, err)

@@ -66,13 +66,14 @@ func (s *Server) createEvent(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	if in.ID != nil {
-		if existing, err := s.Store.EventByClientID(ctx, *in.ID); err == nil {
+		if existing, err := s.Store.EventByClientID(ctx, accountOf(c), *in.ID); err == nil {
 			c.JSON(http.StatusAccepted, gin.H{"id": existing.ID, "duplicate": true})
 			return
 		}
 	}
 	e := models.Event{
 		ID:         models.NewID(models.PrefixEvent),
+		AccountID:  accountOf(c),
 		ClientID:   in.ID,
 		Type:       *in.Type,
 		OccurredAt: models.Now(),
@@ -91,7 +92,7 @@ func (s *Server) createEvent(c *gin.Context) {
 	}
 	err := s.Store.Create(ctx, &e)
 	if errors.Is(err, models.ErrConflict) && in.ID != nil { // a concurrent duplicate won the race
-		if existing, err := s.Store.EventByClientID(ctx, *in.ID); err == nil {
+		if existing, err := s.Store.EventByClientID(ctx, accountOf(c), *in.ID); err == nil {
 			c.JSON(http.StatusAccepted, gin.H{"id": existing.ID, "duplicate": true})
 			return
 		}

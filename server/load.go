@@ -8,11 +8,12 @@ import (
 	"github.com/hookflow/hookflow/models"
 )
 
-// load fetches the T named by the path parameter :id, answering 404 itself
-// when there is none.
+// load fetches the T named by the path parameter :id in the request's
+// account, answering 404 itself when there is none: another account's id
+// answers exactly as an unknown one.
 func load[T any](c *gin.Context, store *models.Store, what string, preload ...string) (*T, bool) {
 	id := c.Param("id")
-	v, err := models.Get[T](c.Request.Context(), store, id, preload...)
+	v, err := models.GetOwned[T](c.Request.Context(), store, accountOf(c), id, preload...)
 	if errors.Is(err, models.ErrNotFound) {
 		notFound(c, what, id)
 		return nil, false
@@ -24,10 +25,10 @@ func load[T any](c *gin.Context, store *models.Store, what string, preload ...st
 	return v, true
 }
 
-// reference checks that an id given in a request body exists, answering
-// 422 naming the field when it does not.
+// reference checks that an id given in a request body exists in the
+// request's account, answering 422 naming the field when it does not.
 func reference[T any](c *gin.Context, store *models.Store, field, id string) (*T, bool) {
-	v, err := models.Get[T](c.Request.Context(), store, id)
+	v, err := models.GetOwned[T](c.Request.Context(), store, accountOf(c), id)
 	if errors.Is(err, models.ErrNotFound) {
 		invalid(c, FieldError{Field: field, Reason: "no such id: " + id})
 		return nil, false
@@ -37,4 +38,20 @@ func reference[T any](c *gin.Context, store *models.Store, field, id string) (*T
 		return nil, false
 	}
 	return v, true
+}
+
+// filterReference checks that an id given as a list filter exists in the
+// request's account, answering 404 itself when it does not: a filter on
+// another account's id must not look like an empty list.
+func filterReference[T any](c *gin.Context, store *models.Store, what, id string) bool {
+	_, err := models.GetOwned[T](c.Request.Context(), store, accountOf(c), id)
+	if errors.Is(err, models.ErrNotFound) {
+		notFound(c, what, id)
+		return false
+	}
+	if err != nil {
+		storeError(c, err)
+		return false
+	}
+	return true
 }

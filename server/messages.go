@@ -80,6 +80,7 @@ func (s *Server) createMessage(c *gin.Context) {
 	}
 	msg := models.Message{
 		ID:           models.NewID(models.PrefixMessage),
+		Owned:        profile.Owned,
 		DatabaseID:   profile.DatabaseID,
 		ProfileID:    profile.ID,
 		SubprofileID: in.SubprofileID,
@@ -98,7 +99,7 @@ func (s *Server) createMessage(c *gin.Context) {
 }
 
 func (s *Server) getMessage(c *gin.Context) {
-	msg, err := s.Store.GetMessage(c.Request.Context(), c.Param("id"))
+	msg, err := s.Store.GetMessage(c.Request.Context(), c.Param("id"), models.InAccount(accountOf(c)))
 	if errors.Is(err, models.ErrNotFound) {
 		notFound(c, "message", c.Param("id"))
 		return

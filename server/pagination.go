@@ -36,8 +36,14 @@ func pageRequest(c *gin.Context) (models.PageRequest, bool) {
 	return page, true
 }
 
-// respondList answers one page of T, mapped to its API shape.
+// respondList answers one page of the request's account's T, mapped to its API shape.
 func respondList[T models.Identified, R any](c *gin.Context, filters []models.Filter, view func(*T) R, store *models.Store) {
+	respondPage(c, append(filters, models.InAccount(accountOf(c))), view, store)
+}
+
+// respondPage answers one page of T that pass the filters, whichever
+// account they belong to: for the operator's lists, which name their scope.
+func respondPage[T models.Identified, R any](c *gin.Context, filters []models.Filter, view func(*T) R, store *models.Store) {
 	page, ok := pageRequest(c)
 	if !ok {
 		return

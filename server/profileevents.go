@@ -30,7 +30,7 @@ func (s *Server) writeWithEvent(c *gin.Context, e *models.Event, write func(tx *
 func profileEvent(t models.EventType, p *models.Profile, before, after models.Fields) *models.Event {
 	now := models.Now()
 	return &models.Event{
-		ID: models.NewID(models.PrefixEvent), Type: t, OccurredAt: now, ReceivedAt: now,
+		ID: models.NewID(models.PrefixEvent), AccountID: p.AccountID, Type: t, OccurredAt: now, ReceivedAt: now,
 		DatabaseID: &p.DatabaseID, ProfileID: &p.ID,
 		Data: changeData(before, after),
 	}

@@ -37,6 +37,7 @@ func (s *Server) createProfile(c *gin.Context) {
 	}
 	p := models.Profile{
 		ID:         models.NewID(models.PrefixProfile),
+		Owned:      db.Owned,
 		DatabaseID: db.ID,
 		Email:      *in.Email,
 		Fields:     orEmpty(in.Fields),

@@ -41,6 +41,7 @@ func (s *Server) createSubprofile(c *gin.Context) {
 	}
 	sub := models.Subprofile{
 		ID:           models.NewID(models.PrefixSubprofile),
+		Owned:        p.Owned,
 		ProfileID:    p.ID,
 		CollectionID: col.ID,
 		Fields:       orEmpty(in.Fields),
@@ -58,6 +59,9 @@ func (s *Server) listSubprofiles(c *gin.Context) {
 	}
 	filters := []models.Filter{models.Where("profile_id = ?", p.ID)}
 	if col := c.Query("collection_id"); col != "" {
+		if !filterReference[models.Collection](c, s.Store, "collection", col) {
+			return
+		}
 		filters = append(filters, models.Where("collection_id = ?", col))
 	}
 	respondList(c, filters, same[models.Subprofile], s.Store)
@@ -110,7 +114,9 @@ func (s *Server) deleteSubprofile(c *gin.Context) {
 		return
 	}
 	e := subprofileEvent(models.EventProfileDelete, p, sub, subprofileSnapshot(sub), nil)
-	if s.writeWithEvent(c, e, func(tx *models.Store) error { return models.Delete[models.Subprofile](c.Request.Context(), tx, sub.ID) }) {
+	if s.writeWithEvent(c, e, func(tx *models.Store) error {
+		return models.DeleteOwned[models.Subprofile](c.Request.Context(), tx, sub.AccountID, sub.ID)
+	}) {
 		c.Status(http.StatusNoContent)
 	}
 }

@@ -81,6 +81,7 @@ func (s *Server) hitEvent(c *gin.Context, t models.EventType, msg *models.Messag
 	now := models.Now()
 	e := &models.Event{
 		ID:           models.NewID(models.PrefixEvent),
+		AccountID:    msg.AccountID,
 		Type:         t,
 		OccurredAt:   now,
 		ReceivedAt:   now,

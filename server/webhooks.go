@@ -74,6 +74,7 @@ func (s *Server) createWebhook(c *gin.Context) {
 	}
 	w := models.Webhook{
 		ID:                  models.NewID(models.PrefixWebhook),
+		Owned:               owned(c),
 		Format:              models.FormatJSON,
 		Status:              models.WebhookUnverified,
 		VerificationFile:    "hookflow-" + strings.ToLower(rand.Text()) + ".txt",
@@ -224,7 +225,7 @@ func (s *Server) deleteWebhook(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := models.Delete[models.Webhook](c.Request.Context(), s.Store, w.ID); err != nil {
+	if err := models.DeleteOwned[models.Webhook](c.Request.Context(), s.Store, w.AccountID, w.ID); err != nil {
 		storeError(c, err)
 		return
 	}
@@ -256,14 +257,21 @@ func (s *Server) listWebhooks(c *gin.Context) {
 		}
 		filters = append(filters, models.Where("status = ?", st))
 	}
-	for _, col := range []string{"database_id", "collection_id"} {
-		if v := c.Query(col); v != "" {
-			filters = append(filters, models.Where(col+" = ?", v))
-		}
-	}
 	if len(errs) > 0 {
 		abortProblem(c, http.StatusBadRequest, "invalid query parameter", errs...)
 		return
+	}
+	if id := c.Query("database_id"); id != "" {
+		if !filterReference[models.Database](c, s.Store, "database", id) {
+			return
+		}
+		filters = append(filters, models.Where("database_id = ?", id))
+	}
+	if id := c.Query("collection_id"); id != "" {
+		if !filterReference[models.Collection](c, s.Store, "collection", id) {
+			return
+		}
+		filters = append(filters, models.Where("collection_id = ?", id))
 	}
 	respondList(c, filters, webhookViewOf, s.Store)
 }

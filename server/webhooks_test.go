@@ -241,7 +241,6 @@ func TestWebhookLists(t *testing.T) {
 		"?status=paused":                   {inOther},
 		"?status=unverified":               {unscoped, inDB, inCol},
 		"?event=click&database_id=" + a.DB: {inDB},
-		"?database_id=db_unknown":          {},
 		"?limit=1&cursor=" + inCol:         {inOther},
 		"?status=unverified&event=bounce":  {},
 		"?status=active":                   {},
@@ -257,6 +256,8 @@ func TestWebhookLists(t *testing.T) {
 			}
 		}
 	}
+	// A filter on an id the account does not have is an unknown id, not an empty list.
+	wantProblem(t, do(t, h, http.MethodGet, "/v1/webhooks?database_id=db_unknown", nil), http.StatusNotFound)
 	for path, ids := range map[string][]string{
 		"/v1/databases/" + a.DB + "/webhooks":           {inDB, inCol},
 		"/v1/databases/" + otherDB + "/webhooks":        {inOther},
