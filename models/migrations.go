@@ -9,7 +9,7 @@ import (
 
 // allModels is the schema, in creation order.
 var allModels = []any{
-	&Account{}, &APIKey{},
+	&Account{}, &APIKey{}, &IdempotentRequest{},
 	&Database{}, &Collection{}, &Profile{}, &Subprofile{},
 	&Message{}, &Link{}, &Event{}, &Webhook{}, &Delivery{}, &DeliveryAttempt{},
 }
@@ -19,6 +19,7 @@ var allModels = []any{
 // the same on MySQL and SQLite, so use GORM's Migrator, not raw DDL.
 var migrations = []*gormigrate.Migration{
 	migrateAccounts,
+	migrateIdempotency,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

@@ -23,14 +23,8 @@ func decodeJSON(c *gin.Context, v any) bool {
 			return false
 		}
 	}
-	body, err := io.ReadAll(c.Request.Body)
-	if err != nil {
-		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
-			abortProblem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", tooLarge.Limit))
-			return false
-		}
-		abortProblem(c, http.StatusBadRequest, "could not read the body: "+err.Error())
+	body, ok := readBody(c)
+	if !ok {
 		return false
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
@@ -87,4 +81,20 @@ func jsonKind(goKind string) string {
 		return "a number"
 	}
 	return "of type " + goKind
+}
+
+// readBody reads the whole request body, answering 413 or 400 itself when
+// it is too large or cannot be read.
+func readBody(c *gin.Context) ([]byte, bool) {
+	body, err := io.ReadAll(c.Request.Body)
+	if err != nil {
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			abortProblem(c, http.StatusRequestEntityTooLarge, fmt.Sprintf("the body is larger than %d bytes", tooLarge.Limit))
+			return nil, false
+		}
+		abortProblem(c, http.StatusBadRequest, "could not read the body: "+err.Error())
+		return nil, false
+	}
+	return body, true
 }

@@ -65,7 +65,7 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/t/o/:token", s.trackOpen)
 	r.GET("/t/c/:token", s.trackClick)
 
-	v1 := r.Group("/v1", s.authenticate())
+	v1 := r.Group("/v1", s.authenticate(), s.idempotent)
 	s.routeAccounts(v1.Group("/accounts", requireOperator))
 	s.routeAudience(v1)
 	s.routeMessages(v1)
