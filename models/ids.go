@@ -20,7 +20,7 @@ const (
 	PrefixDelivery   = "dlv_"
 	PrefixAttempt    = "att_"
 	PrefixAccount    = "acc_"
-	PrefixAPIKey     = "key_"
+	PrefixAPIKey     = "apk_"
 )
 
 // NewID returns a prefixed, time-ordered identifier. ULIDs sort by creation

@@ -180,7 +180,7 @@ func TestIsolationOnEveryRoute(t *testing.T) {
 			segments := strings.Split(strings.TrimPrefix(path, "/v1/"), "/")
 			switch {
 			case segments[0] == "accounts":
-				url := strings.NewReplacer("{id}", models.DefaultAccountID, "{key_id}", "key_x").Replace(path)
+				url := strings.NewReplacer("{id}", models.DefaultAccountID, "{key_id}", "apk_x").Replace(path)
 				wantProblem(t, do(t, h, method, url, body, asKey(key)), http.StatusForbidden)
 			case strings.Contains(path, "{id}"):
 				id, ok := ids[segments[0]]
