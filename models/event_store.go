@@ -20,11 +20,27 @@ func (s *Store) MarkDispatched(ctx context.Context, eventID string) error {
 		Update("dispatched_at", Now()).Error
 }
 
+// EventRef is what starting an event's delivery needs, and no more: the
+// sweeper reads only these columns, so a row whose data cannot be decoded
+// never stops it.
+type EventRef struct {
+	ID   string
+	Type EventType
+}
+
+// Ref returns the event's EventRef.
+func (e *Event) Ref() EventRef { return EventRef{ID: e.ID, Type: e.Type} }
+
+// Event returns an Event carrying only the ref's columns.
+func (r EventRef) Event() *Event { return &Event{ID: r.ID, Type: r.Type} }
+
 // UndispatchedEvents lists events received before the cutoff whose delivery
-// workflow was never started, oldest first.
-func (s *Store) UndispatchedEvents(ctx context.Context, receivedBefore time.Time, limit int) ([]Event, error) {
-	var events []Event
-	err := s.db.WithContext(ctx).Where("dispatched_at IS NULL AND received_at < ?", receivedBefore).
-		Order("received_at").Limit(limit).Find(&events).Error
-	return events, err
+// workflow was never started, in id (so creation) order, starting after
+// the id afterID ("" for the first).
+func (s *Store) UndispatchedEvents(ctx context.Context, receivedBefore time.Time, afterID string, limit int) ([]EventRef, error) {
+	var refs []EventRef
+	err := s.db.WithContext(ctx).Model(&Event{}).Select("id", "type").
+		Where("dispatched_at IS NULL AND received_at < ? AND id > ?", receivedBefore, afterID).
+		Order("id").Limit(limit).Scan(&refs).Error
+	return refs, err
 }

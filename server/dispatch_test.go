@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ func TestUndispatchedEventsAreSwept(t *testing.T) {
 	a := createAudience(t, h)
 	msg := createMessage(t, h, a.Profile, a.Subprofile).str("id")
 
+	waitDispatched(t, store)
 	wf.failDeliveries(errors.New("temporal unavailable"))
 	r := do(t, h, http.MethodPost, "/v1/events", map[string]any{"type": "bounce", "message_id": msg, "data": map[string]any{"code": "550"}})
 	want(t, r, http.StatusAccepted)
@@ -28,6 +30,9 @@ func TestUndispatchedEventsAreSwept(t *testing.T) {
 	if r.Body["duplicate"] != false || id == "" {
 		t.Fatalf("POST answered %s", r.Raw)
 	}
+	eventually(t, func() bool { return countOf(wf.recorded().DeliveryAttempts, id) == 1 }, func() string {
+		return fmt.Sprintf("StartDelivery attempts %v, want one for %s", wf.recorded().DeliveryAttempts, id)
+	})
 	if e := storedEvent(t, store, "id = ?", id); e.DispatchedAt != nil {
 		t.Fatalf("event marked dispatched although StartDelivery failed: %+v", e)
 	}

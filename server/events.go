@@ -100,7 +100,7 @@ func (s *Server) createEvent(c *gin.Context) {
 		storeError(c, err)
 		return
 	}
-	s.dispatch(ctx, &e)
+	s.dispatch(&e)
 	c.JSON(http.StatusAccepted, gin.H{"id": e.ID, "duplicate": false})
 }
 

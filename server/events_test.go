@@ -50,6 +50,7 @@ func TestCreateEvent(t *testing.T) {
 		if !strings.HasPrefix(id, "evt_") || r.Body["duplicate"] != false {
 			t.Fatalf("POST answered %s, want {id: evt_…, duplicate: false}", r.Raw)
 		}
+		waitDispatched(t, store)
 		e := storedEvent(t, store, "id = ?", id)
 		if e.Type != models.EventDelivery || deref(e.ClientID) != "mta-1" || deref(e.MessageID) != msg ||
 			deref(e.DatabaseID) != a.DB || deref(e.ProfileID) != a.Profile ||
@@ -72,6 +73,7 @@ func TestCreateEvent(t *testing.T) {
 		if n := len(storedEvents(t, store, "client_id = ?", "mta-1")); n != 1 {
 			t.Errorf("%d events stored for client id mta-1, want 1", n)
 		}
+		waitDispatched(t, store)
 		calls := wf.recorded()
 		if got := calls.DeliveryAttempts[before:]; len(got) != 1 || got[0] != id {
 			t.Errorf("StartDelivery called with %v since the first POST, want [%s] once", got, id)
@@ -90,6 +92,7 @@ func TestCreateEvent(t *testing.T) {
 	t.Run("profile events", func(t *testing.T) {
 		r := do(t, h, http.MethodPost, "/v1/events", map[string]any{"type": "profile.update", "profile_id": a.Profile, "data": map[string]any{"source": "crm"}})
 		want(t, r, http.StatusAccepted)
+		waitDispatched(t, store)
 		e := storedEvent(t, store, "id = ?", r.str("id"))
 		if e.Type != models.EventProfileUpdate || deref(e.ProfileID) != a.Profile || deref(e.DatabaseID) != a.DB ||
 			e.SubprofileID != nil || e.CollectionID != nil || e.MessageID != nil || e.Data["source"] != "crm" {
@@ -157,6 +160,7 @@ func TestCreateEvent(t *testing.T) {
 			{"malformed JSON", `{"type":"open",`, 400, "body"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
+				waitDispatched(t, store)
 				total := len(storedEvents(t, store, "1 = 1"))
 				attempts := len(wf.recorded().DeliveryAttempts)
 				var fields []string

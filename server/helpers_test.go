@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hookflow/hookflow/activities"
 	"github.com/hookflow/hookflow/models"
@@ -51,7 +53,20 @@ func newAPI(t testing.TB, options ...func(*server.Options)) *server.Server {
 	for _, o := range options {
 		o(&opts)
 	}
-	return server.New(opts)
+	s := server.New(opts)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("shut the server down: %v", err)
+		}
+	})
+	return s
+}
+
+// withDispatch sizes the server's dispatcher.
+func withDispatch(workers, queue int) func(*server.Options) {
+	return func(o *server.Options) { o.DispatchWorkers, o.DispatchQueue = workers, queue }
 }
 
 func withMaxBody(n int64) func(*server.Options) {
@@ -291,6 +306,8 @@ func createAudience(t testing.TB, h http.Handler) audience {
 type workflowsDouble struct {
 	mu          sync.Mutex
 	deliveryErr error
+	block       chan struct{} // StartDelivery waits for it to close, ignoring its context
+	blocked     int           // StartDelivery calls waiting on block now
 	verifyNow   func(ctx context.Context, webhookID string) (activities.VerificationResult, error)
 	calls       workflowCalls
 }
@@ -333,8 +350,38 @@ func (w *workflowsDouble) recorded() workflowCalls {
 	}
 }
 
+// blockDeliveries makes StartDelivery hang, deaf to its context, as a
+// Temporal that accepts connections and never answers would; the returned
+// function lets every call waiting, and later ones, go on.
+func (w *workflowsDouble) blockDeliveries() (release func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	block := make(chan struct{})
+	w.block = block
+	return sync.OnceFunc(func() {
+		w.mu.Lock()
+		w.block = nil
+		w.mu.Unlock()
+		close(block)
+	})
+}
+
+// blockedCalls counts the StartDelivery calls hanging now.
+func (w *workflowsDouble) blockedCalls() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.blocked
+}
+
 func (w *workflowsDouble) StartDelivery(_ context.Context, e *models.Event) error {
 	w.mu.Lock()
+	if block := w.block; block != nil {
+		w.blocked++
+		w.mu.Unlock()
+		<-block
+		w.mu.Lock()
+		w.blocked--
+	}
 	defer w.mu.Unlock()
 	w.calls.DeliveryAttempts = append(w.calls.DeliveryAttempts, e.ID)
 	if w.deliveryErr != nil {
@@ -406,4 +453,26 @@ func deref(s *string) string {
 		return "<nil>"
 	}
 	return *s
+}
+
+// eventually polls cond until it holds, failing the test after 10 s with
+// what describe says then. Background work (the dispatcher, the sweeper)
+// is checked with it, never with sleeps of guessed length.
+func eventually(t testing.TB, cond func() bool, describe func() string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("still not so after 10s: %s", describe())
+		}
+	}
+}
+
+// waitDispatched waits until the dispatcher has started the delivery of
+// every stored event and marked it so, and returns the events.
+func waitDispatched(t testing.TB, store *models.Store) []models.Event {
+	t.Helper()
+	eventually(t, func() bool { return len(storedEvents(t, store, "dispatched_at IS NULL")) == 0 }, func() string {
+		return fmt.Sprintf("%d events not dispatched", len(storedEvents(t, store, "dispatched_at IS NULL")))
+	})
+	return storedEvents(t, store, "1 = 1")
 }

@@ -237,6 +237,8 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	h.do(oasRequest{method: "GET", path: "/healthz", want: 200})
 	h.do(oasRequest{method: "GET", path: "/readyz", want: 200})
 	h.do(oasRequest{method: "GET", path: "/openapi.json", want: 200})
+	h.do(oasRequest{method: "GET", path: "/metrics", want: 200})
+	h.do(oasRequest{method: "GET", path: "/metrics", noAuth: true, want: 401})
 	h.do(oasRequest{method: "GET", path: "/v1/databases", noAuth: true, want: 401})
 
 	// Databases, with the generic body errors.

@@ -3,6 +3,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -28,20 +29,37 @@ type Options struct {
 	SigningKeys []signing.PublicKey
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []string
+	// DispatchWorkers and DispatchQueue size the background starting of
+	// delivery workflows (0: 4 workers, 10,000 queued events).
+	DispatchWorkers, DispatchQueue int
 }
 
-// Server serves the API. Its handlers hold no state of their own.
+// Server serves the API. Its handlers hold no state of their own; the
+// server has a dispatcher that starts workflows in the background, and
+// its metrics.
 type Server struct {
 	Options
+	metrics    *metrics
+	dispatcher *dispatcher
 }
 
-// New returns a server; call Handler to serve it.
+// New returns a server; call Handler to serve it and Shutdown when done.
 func New(opts Options) *Server {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
-	return &Server{Options: opts}
+	m := newMetrics()
+	return &Server{
+		Options:    opts,
+		metrics:    m,
+		dispatcher: newDispatcher(opts.Workflows, opts.Store, opts.DispatchWorkers, opts.DispatchQueue, m.leftToSweeper),
+	}
 }
+
+// Shutdown stops the background work: it waits until the workflow starts
+// under way end, or ctx does. Stop serving HTTP first; events accepted
+// after this are left to the sweeper.
+func (s *Server) Shutdown(ctx context.Context) error { return s.dispatcher.stop(ctx) }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
@@ -62,6 +80,7 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
 	r.GET("/openapi.json", serveOpenAPI)
+	r.GET("/metrics", requireToken(s.APIToken), s.metrics.serve())
 	r.GET("/t/o/:token", s.trackOpen)
 	r.GET("/t/c/:token", s.trackClick)
 

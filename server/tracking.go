@@ -49,15 +49,15 @@ func (s *Server) trackClick(c *gin.Context) {
 	c.Redirect(http.StatusFound, link.URL)
 }
 
-// recordHit stores and dispatches a tracking event. The person reading
-// comes first: a storage failure is logged, and they still get the image
-// or reach the page.
+// recordHit stores a tracking event and has its delivery started in the
+// background. The person reading comes first: a storage failure is
+// logged, and they still get the image or reach the page.
 func (s *Server) recordHit(c *gin.Context, e *models.Event) {
 	if err := s.Store.Create(c.Request.Context(), e); err != nil {
 		slog.Error("could not record tracking hit", "type", e.Type, "message", *e.MessageID, "err", err)
 		return
 	}
-	s.dispatch(c.Request.Context(), e)
+	s.dispatch(e)
 }
 
 // trackedMessage checks the token and loads its message, answering 404

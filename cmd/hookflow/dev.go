@@ -152,6 +152,7 @@ func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
 			err = e
 		}
 	}
+	stopAPIServer(log, srv)
 	return err
 }
 

@@ -58,7 +58,19 @@ func runServer(ctx context.Context, log *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
-	return serveHTTP(ctx, log, "API", ln, srv.Handler())
+	err = serveHTTP(ctx, log, "API", ln, srv.Handler())
+	stopAPIServer(log, srv)
+	return err
+}
+
+// stopAPIServer ends the API server's background work once HTTP is
+// drained; events it had not started yet are left to the sweeper.
+func stopAPIServer(log *slog.Logger, srv *server.Server) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(ctx); err != nil {
+		log.Warn("API background work did not stop in time", "err", err)
+	}
 }
 
 // newAPIServer assembles the API server: the API of "server" and "dev".

@@ -1,0 +1,46 @@
+package server
+
+import (
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the server's Prometheus metrics. Each server has its own
+// registry, so tests can run many servers in one process.
+type metrics struct {
+	registry *prometheus.Registry
+	// leftToSweeper counts events whose workflow the dispatcher did not
+	// start, by why; the sweeper starts them later.
+	leftToSweeper *prometheus.CounterVec
+	// trackingOverLimit counts tracking hits served but not recorded, by
+	// the limit they exceeded.
+	trackingOverLimit *prometheus.CounterVec
+}
+
+func newMetrics() *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		leftToSweeper: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hookflow_dispatch_left_to_sweeper_total",
+			Help: "Stored events whose delivery workflow the API did not start at once (queue full, Temporal failing, shutting down); the sweeper starts them.",
+		}, []string{"reason"}),
+		trackingOverLimit: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hookflow_tracking_hits_over_limit_total",
+			Help: "Opens and clicks answered but not recorded because their client IP or message exceeded the tracking rate limit.",
+		}, []string{"limit"}),
+	}
+	m.registry.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.leftToSweeper,
+		m.trackingOverLimit,
+	)
+	return m
+}
+
+// serve answers the metrics in Prometheus' text format.
+func (m *metrics) serve() gin.HandlerFunc {
+	return gin.WrapH(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{}))
+}
