@@ -53,6 +53,7 @@ func (in *eventInput) validate() fieldErrors {
 		}
 	}
 	errs.fields("data", in.Data)
+	errs.storedJSON("data", in.Data)
 	return errs
 }
 
