@@ -11,12 +11,15 @@ import (
 var allModels = []any{
 	&Database{}, &Collection{}, &Profile{}, &Subprofile{},
 	&Message{}, &Link{}, &Event{}, &Webhook{}, &Delivery{}, &DeliveryAttempt{},
+	&Lease{},
 }
 
 // migrations are the versioned schema changes after the initial schema.
 // Append only: never edit or reorder one that has shipped. Each must run
 // the same on MySQL and SQLite, so use GORM's Migrator, not raw DDL.
-var migrations = []*gormigrate.Migration{}
+var migrations = []*gormigrate.Migration{
+	migrateLeases,
+}
 
 // Migrate brings the schema up to date. A fresh database gets the current
 // schema in one step and every listed migration is recorded as applied;

@@ -104,22 +104,19 @@ func (d *dispatcher) start(ref models.EventRef) {
 		d.left.WithLabelValues("temporal_failing").Inc()
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), temporalCallTimeout)
-	err := d.workflows.StartDelivery(ctx, ref.Event())
-	cancel()
-	if err != nil {
+	err := startDelivery(context.Background(), d.workflows, d.store, ref)
+	switch {
+	case err == nil:
+	case refusedByTemporal(err):
+		d.left.WithLabelValues("refused").Inc()
+		slog.Error("Temporal refused to start an event's delivery; the sweeper will try again", "event", ref.ID, "err", err)
+	default:
 		d.left.WithLabelValues("temporal_failing").Inc()
 		until := time.Now().Add(dispatchPause).UnixNano()
 		if previous := d.pausedUntil.Swap(until); time.Now().UnixNano() >= previous {
 			slog.Warn("could not start a delivery workflow; new events go to the sweeper for a while",
 				"event", ref.ID, "pause", dispatchPause, "err", err)
 		}
-		return
-	}
-	ctx, cancel = context.WithTimeout(context.Background(), markTimeout)
-	defer cancel()
-	if err := d.store.MarkDispatched(ctx, ref.ID); err != nil {
-		slog.Warn("could not mark event dispatched; the sweeper will start it again, harmlessly", "event", ref.ID, "err", err)
 	}
 }
 

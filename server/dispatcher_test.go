@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/hookflow/hookflow/models"
+	"github.com/hookflow/hookflow/server"
 )
 
 // TestAnswersNeverWaitForTemporal: while starting workflows hangs (deaf to
@@ -86,20 +87,11 @@ func TestAnswersNeverWaitForTemporal(t *testing.T) {
 			if err := api.Shutdown(ctx); err != nil {
 				t.Fatalf("dispatcher did not stop: %v", err)
 			}
-			sweepCtx, stopSweeping := context.WithCancel(t.Context())
-			swept := make(chan struct{})
-			go func() {
-				defer close(swept)
-				api.SweepUndispatched(sweepCtx, 5*time.Millisecond, 0)
-			}()
+			stopSweeping := sweep(t, api, server.SweepOptions{Every: 5 * time.Millisecond})
 			waitDispatched(t, store)
 			stopSweeping()
-			<-swept
-			calls := wf.recorded()
 			for _, e := range events {
-				if n := countOf(calls.Deliveries, e.ID); n != 1 {
-					t.Errorf("event %s (%s) started %d times, want once", e.ID, e.Type, n)
-				}
+				wantStartedOnce(t, wf, e.ID)
 			}
 		})
 	}

@@ -39,6 +39,7 @@ func TestCreateEvent(t *testing.T) {
 	plainMsg := createMessage(t, h, a.Profile, "").str("id")
 
 	t.Run("message event is stored with its scope", func(t *testing.T) {
+		waitDispatched(t, store)
 		before := len(wf.recorded().DeliveryAttempts)
 		at := time.Date(2025, 3, 4, 5, 6, 7, 891_000_000, time.FixedZone("CET", 3600))
 		r := do(t, h, http.MethodPost, "/v1/events", map[string]any{

@@ -73,6 +73,12 @@ func withMaxBody(n int64) func(*server.Options) {
 	return func(o *server.Options) { o.MaxBodyBytes = n }
 }
 
+// withStore serves from store instead of a fresh one, so that servers can
+// share a database as API processes do. Options after it see store.
+func withStore(store *models.Store) func(*server.Options) {
+	return func(o *server.Options) { o.Store = store }
+}
+
 // keepStore hands the test the server's store, for setting up states the
 // API cannot reach on its own (a verified webhook).
 func keepStore(dst **models.Store) func(*server.Options) {
@@ -306,17 +312,19 @@ func createAudience(t testing.TB, h http.Handler) audience {
 type workflowsDouble struct {
 	mu          sync.Mutex
 	deliveryErr error
-	block       chan struct{} // StartDelivery waits for it to close, ignoring its context
-	blocked     int           // StartDelivery calls waiting on block now
+	refused     map[string]error // StartDelivery of these event ids fails so
+	block       chan struct{}    // StartDelivery waits for it to close, ignoring its context
+	blocked     int              // StartDelivery calls waiting on block now
 	verifyNow   func(ctx context.Context, webhookID string) (activities.VerificationResult, error)
 	calls       workflowCalls
 }
 
 // workflowCalls are the ids each method was called with, in call order.
 type workflowCalls struct {
-	DeliveryAttempts []string // event ids, failed calls included
-	Deliveries       []string // event ids of the calls that succeeded
-	Verifications    []string // webhook ids of StartVerification
+	DeliveryAttempts []string    // event ids, failed calls included
+	AttemptTimes     []time.Time // when each of DeliveryAttempts was made
+	Deliveries       []string    // event ids of the calls that succeeded
+	Verifications    []string    // webhook ids of StartVerification
 	VerifyNow        []string
 	Stops            []string // webhook ids of StopVerification
 }
@@ -328,6 +336,16 @@ func (w *workflowsDouble) failDeliveries(err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.deliveryErr = err
+}
+
+// refuseDelivery makes StartDelivery of one event fail with err.
+func (w *workflowsDouble) refuseDelivery(eventID string, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.refused == nil {
+		w.refused = map[string]error{}
+	}
+	w.refused[eventID] = err
 }
 
 // answerVerifyNow sets what VerifyNow does; unset, it fails.
@@ -343,6 +361,7 @@ func (w *workflowsDouble) recorded() workflowCalls {
 	defer w.mu.Unlock()
 	return workflowCalls{
 		DeliveryAttempts: slices.Clone(w.calls.DeliveryAttempts),
+		AttemptTimes:     slices.Clone(w.calls.AttemptTimes),
 		Deliveries:       slices.Clone(w.calls.Deliveries),
 		Verifications:    slices.Clone(w.calls.Verifications),
 		VerifyNow:        slices.Clone(w.calls.VerifyNow),
@@ -384,8 +403,12 @@ func (w *workflowsDouble) StartDelivery(_ context.Context, e *models.Event) erro
 	}
 	defer w.mu.Unlock()
 	w.calls.DeliveryAttempts = append(w.calls.DeliveryAttempts, e.ID)
+	w.calls.AttemptTimes = append(w.calls.AttemptTimes, time.Now())
 	if w.deliveryErr != nil {
 		return w.deliveryErr
+	}
+	if err := w.refused[e.ID]; err != nil {
+		return err
 	}
 	w.calls.Deliveries = append(w.calls.Deliveries, e.ID)
 	return nil
@@ -414,6 +437,17 @@ func (w *workflowsDouble) StopVerification(_ context.Context, webhookID string) 
 	defer w.mu.Unlock()
 	w.calls.Stops = append(w.calls.Stops, webhookID)
 	return nil
+}
+
+// wantStartedOnce checks each event's delivery was started exactly once.
+func wantStartedOnce(t testing.TB, wf *workflowsDouble, eventIDs ...string) {
+	t.Helper()
+	calls := wf.recorded()
+	for _, id := range eventIDs {
+		if n := countOf(calls.Deliveries, id); n != 1 {
+			t.Errorf("delivery of event %s started %d times, want once", id, n)
+		}
+	}
 }
 
 // countOf counts the occurrences of id in ids.

@@ -17,6 +17,8 @@ type metrics struct {
 	// trackingOverLimit counts tracking hits served but not recorded, by
 	// the limit they exceeded.
 	trackingOverLimit *prometheus.CounterVec
+	// sweepSkipped counts events the sweeper could not start and skipped.
+	sweepSkipped prometheus.Counter
 }
 
 func newMetrics() *metrics {
@@ -30,12 +32,17 @@ func newMetrics() *metrics {
 			Name: "hookflow_tracking_hits_over_limit_total",
 			Help: "Opens and clicks answered but not recorded because their client IP or message exceeded the tracking rate limit.",
 		}, []string{"limit"}),
+		sweepSkipped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hookflow_sweeper_events_skipped_total",
+			Help: "Undispatched events the sweeper could not start (Temporal refused them, or their type is unknown) and skipped; each is tried again on its next round.",
+		}),
 	}
 	m.registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.leftToSweeper,
 		m.trackingOverLimit,
+		m.sweepSkipped,
 	)
 	return m
 }

@@ -126,7 +126,7 @@ func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
 	served := make(chan error, 2)
 	go func() { served <- serveHTTP(serveCtx, log, "API", apiLn, srv.Handler()) }()
 	go func() { served <- serveHTTP(serveCtx, log, "Web UI", uiLn, ui) }()
-	go srv.SweepUndispatched(serveCtx, 30*time.Second, time.Minute)
+	stopBackground := startAPIBackground(serveCtx, log, srv)
 	log.Info("hookflow dev is ready", "startup", time.Since(began).Round(time.Millisecond))
 
 	if cfg.DevDemo {
@@ -152,7 +152,7 @@ func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
 			err = e
 		}
 	}
-	stopAPIServer(log, srv)
+	stopBackground()
 	return err
 }
 

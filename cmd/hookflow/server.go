@@ -53,23 +53,35 @@ func runServer(ctx context.Context, log *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
-	go srv.SweepUndispatched(ctx, 30*time.Second, time.Minute)
 	ln, err := net.Listen("tcp", cfg.APIAddr)
 	if err != nil {
 		return err
 	}
+	stopBackground := startAPIBackground(ctx, log, srv)
 	err = serveHTTP(ctx, log, "API", ln, srv.Handler())
-	stopAPIServer(log, srv)
+	stopBackground()
 	return err
 }
 
-// stopAPIServer ends the API server's background work once HTTP is
-// drained; events it had not started yet are left to the sweeper.
-func stopAPIServer(log *slog.Logger, srv *server.Server) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(ctx); err != nil {
-		log.Warn("API background work did not stop in time", "err", err)
+// startAPIBackground runs the API server's sweeper. The returned function,
+// called once HTTP is drained, stops the sweeper (which gives up its
+// lease) and the dispatcher; events not started yet are the next
+// sweeper's.
+func startAPIBackground(ctx context.Context, log *slog.Logger, srv *server.Server) (stop func()) {
+	sweepCtx, stopSweeping := context.WithCancel(ctx)
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		srv.SweepUndispatched(sweepCtx, server.DefaultSweepOptions())
+	}()
+	return func() {
+		stopSweeping()
+		<-swept
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			log.Warn("API background work did not stop in time", "err", err)
+		}
 	}
 }
 
