@@ -58,7 +58,7 @@ func runServer(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	}
 	stopBackground := startAPIBackground(ctx, log, srv)
-	err = serveHTTP(ctx, log, "API", ln, srv.Handler())
+	err = serveHTTP(ctx, log, "API", ln, srv.Handler(), apiTimeouts)
 	stopBackground()
 	return err
 }
@@ -150,9 +150,31 @@ func trackingSecret(cfg config.Config) (string, error) {
 	return secret, err
 }
 
+// httpTimeouts bound how long a client may hold a connection: to send its
+// request's headers, its whole request, to take the answer, and idle
+// between requests. Zero is no limit.
+type httpTimeouts struct {
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+// apiTimeouts are the API's. Request bodies are at most a few MB, so 30 s
+// suffices to send one; the slowest answer is a verify-now.
+var apiTimeouts = httpTimeouts{
+	ReadHeader: 10 * time.Second,
+	Read:       30 * time.Second,
+	Write:      server.VerifyNowTimeout + 15*time.Second,
+	Idle:       60 * time.Second,
+}
+
 // serveHTTP serves h on ln until ctx ends, then drains in-flight requests.
-func serveHTTP(ctx context.Context, log *slog.Logger, name string, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+func serveHTTP(ctx context.Context, log *slog.Logger, name string, ln net.Listener, h http.Handler, limits httpTimeouts) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: limits.ReadHeader,
+		ReadTimeout:       limits.Read,
+		WriteTimeout:      limits.Write,
+		IdleTimeout:       limits.Idle,
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info(name+" listening", "addr", ln.Addr().String())
