@@ -27,14 +27,24 @@ func load[T any](c *gin.Context, store *models.Store, what string, preload ...st
 // reference checks that an id given in a request body exists, answering
 // 422 naming the field when it does not.
 func reference[T any](c *gin.Context, store *models.Store, field, id string) (*T, bool) {
-	v, err := models.Get[T](c.Request.Context(), store, id)
-	if errors.Is(err, models.ErrNotFound) {
-		invalid(c, FieldError{Field: field, Reason: "no such id: " + id})
-		return nil, false
-	}
+	v, errs, err := lookUpReference[T](c, store, field, id)
 	if err != nil {
 		storeError(c, err)
 		return nil, false
 	}
+	if errs.answered(c) {
+		return nil, false
+	}
 	return v, true
+}
+
+// lookUpReference is reference for callers that answer for themselves, as
+// a batch does once for many items: an unknown id comes back as the
+// field's error, a failure of the database as err.
+func lookUpReference[T any](c *gin.Context, store *models.Store, field, id string) (*T, fieldErrors, error) {
+	v, err := models.Get[T](c.Request.Context(), store, id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, fieldErrors{{Field: field, Reason: "no such id: " + id}}, nil
+	}
+	return v, nil, err
 }
