@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -81,3 +82,30 @@ func (discardLogger) Debug(string, ...any) {}
 func (discardLogger) Info(string, ...any)  {}
 func (discardLogger) Warn(string, ...any)  {}
 func (discardLogger) Error(string, ...any) {}
+
+// BenchmarkEventBatch stores batches of 1,000 delivery events, each for
+// its own message, as the mail system sends them.
+//
+//	go test ./server/ -run '^$' -bench EventBatch -benchtime 5x
+func BenchmarkEventBatch(b *testing.B) {
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	var store *models.Store
+	h := newServer(b, keepStore(&store))
+	a := createAudience(b, h)
+	msgs := make([]string, 1000)
+	for i := range msgs {
+		msgs[i] = createMessage(b, h, a.Profile, a.Subprofile).str("id")
+	}
+	b.ResetTimer()
+	for n := range b.N {
+		events := make([]map[string]any, len(msgs))
+		for i, m := range msgs {
+			events[i] = map[string]any{"id": fmt.Sprintf("bench-%d-%d", n, i), "type": "delivery", "message_id": m}
+		}
+		r := do(b, h, http.MethodPost, "/v1/events/batch", map[string]any{"events": events})
+		if r.Code != http.StatusAccepted {
+			b.Fatalf("batch answered %d: %.300s", r.Code, r.Raw)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/1000/float64(b.N), "ms/batch")
+}

@@ -89,6 +89,7 @@ func (s *Server) Handler() http.Handler {
 	s.routeMessages(v1)
 	s.routeWebhooks(v1)
 	v1.POST("/events", s.createEvent)
+	v1.POST("/events/batch", s.createEventBatch)
 	v1.GET("/signing-keys", s.listSigningKeys)
 	return r
 }
