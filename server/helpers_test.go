@@ -69,6 +69,11 @@ func withDispatch(workers, queue int) func(*server.Options) {
 	return func(o *server.Options) { o.DispatchWorkers, o.DispatchQueue = workers, queue }
 }
 
+// withTrackingLimit sets the tracking rate limit.
+func withTrackingLimit(perSecond float64, burst int) func(*server.Options) {
+	return func(o *server.Options) { o.TrackingRate, o.TrackingBurst = perSecond, burst }
+}
+
 func withMaxBody(n int64) func(*server.Options) {
 	return func(o *server.Options) { o.MaxBodyBytes = n }
 }

@@ -32,15 +32,20 @@ type Options struct {
 	// DispatchWorkers and DispatchQueue size the background starting of
 	// delivery workflows (0: 4 workers, 10,000 queued events).
 	DispatchWorkers, DispatchQueue int
+	// TrackingRate (hits a second) and TrackingBurst limit the opens and
+	// clicks recorded per client IP and per message (0: 20 and 100).
+	TrackingRate  float64
+	TrackingBurst int
 }
 
 // Server serves the API. Its handlers hold no state of their own; the
-// server has a dispatcher that starts workflows in the background, and
-// its metrics.
+// server has a dispatcher that starts workflows in the background, the
+// tracking rate limit and its metrics.
 type Server struct {
 	Options
-	metrics    *metrics
-	dispatcher *dispatcher
+	metrics       *metrics
+	dispatcher    *dispatcher
+	trackingLimit *trackingLimit
 }
 
 // New returns a server; call Handler to serve it and Shutdown when done.
@@ -50,9 +55,10 @@ func New(opts Options) *Server {
 	}
 	m := newMetrics()
 	return &Server{
-		Options:    opts,
-		metrics:    m,
-		dispatcher: newDispatcher(opts.Workflows, opts.Store, opts.DispatchWorkers, opts.DispatchQueue, m.leftToSweeper),
+		Options:       opts,
+		metrics:       m,
+		dispatcher:    newDispatcher(opts.Workflows, opts.Store, opts.DispatchWorkers, opts.DispatchQueue, m.leftToSweeper),
+		trackingLimit: newTrackingLimit(opts.TrackingRate, opts.TrackingBurst, m.trackingOverLimit),
 	}
 }
 

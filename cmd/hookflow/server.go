@@ -91,6 +91,9 @@ func newAPIServer(cfg config.Config, store *models.Store, tc client.Client, key 
 	if err != nil {
 		return nil, err
 	}
+	if cfg.TrackingRate <= 0 || cfg.TrackingBurst < 1 {
+		return nil, fmt.Errorf("HOOKFLOW_TRACKING_RATE must be above 0 and HOOKFLOW_TRACKING_BURST at least 1 (got %v and %d)", cfg.TrackingRate, cfg.TrackingBurst)
+	}
 	return server.New(server.Options{
 		Store:        store,
 		APIToken:     token,
@@ -107,6 +110,8 @@ func newAPIServer(cfg config.Config, store *models.Store, tc client.Client, key 
 		},
 		SigningKeys:    []signing.PublicKey{key.Public()},
 		TrustedProxies: splitList(cfg.TrustedProxies),
+		TrackingRate:   cfg.TrackingRate,
+		TrackingBurst:  cfg.TrackingBurst,
 	}), nil
 }
 
