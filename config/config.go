@@ -28,6 +28,8 @@ type Config struct {
 	MigrateOnStart       bool
 	TrackingSecret       string
 	TrustedProxies       string
+	TrackingRate         float64
+	TrackingBurst        int
 
 	TemporalAddress   string
 	TemporalNamespace string
@@ -140,6 +142,17 @@ func intVar(field func(*Config) *int) func(*flag.FlagSet, Setting, *Config) erro
 			return fmt.Errorf("%s: %w", s.Env, err)
 		}
 		fs.IntVar(field(c), s.Flag, v, s.Usage)
+		return nil
+	}
+}
+
+func float64Var(field func(*Config) *float64) func(*flag.FlagSet, Setting, *Config) error {
+	return func(fs *flag.FlagSet, s Setting, c *Config) error {
+		v, err := strconv.ParseFloat(envOr(s), 64)
+		if err != nil {
+			return fmt.Errorf("%s: %w", s.Env, err)
+		}
+		fs.Float64Var(field(c), s.Flag, v, s.Usage)
 		return nil
 	}
 }

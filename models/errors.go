@@ -3,6 +3,7 @@ package models
 import (
 	"errors"
 
+	"github.com/go-sql-driver/mysql"
 	"gorm.io/gorm"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -20,4 +21,15 @@ func isDuplicateKey(err error) bool {
 		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
 	}
 	return false
+}
+
+// mysqlDeadlock is ER_LOCK_DEADLOCK: MySQL rolled the transaction back to
+// end a deadlock, and running it again is the cure.
+const mysqlDeadlock = 1213
+
+// isDeadlock recognises a transaction MySQL ended to break a deadlock.
+// SQLite has one writer and none.
+func isDeadlock(err error) bool {
+	var me *mysql.MySQLError
+	return errors.As(err, &me) && me.Number == mysqlDeadlock
 }

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -20,11 +22,75 @@ func (s *Store) MarkDispatched(ctx context.Context, eventID string) error {
 		Update("dispatched_at", Now()).Error
 }
 
+// EventRef is what starting an event's delivery needs, and no more: the
+// sweeper reads only these columns, so a row whose data cannot be decoded
+// never stops it.
+type EventRef struct {
+	ID   string
+	Type EventType
+}
+
+// Ref returns the event's EventRef.
+func (e *Event) Ref() EventRef { return EventRef{ID: e.ID, Type: e.Type} }
+
+// Event returns an Event carrying only the ref's columns.
+func (r EventRef) Event() *Event { return &Event{ID: r.ID, Type: r.Type} }
+
 // UndispatchedEvents lists events received before the cutoff whose delivery
-// workflow was never started, oldest first.
-func (s *Store) UndispatchedEvents(ctx context.Context, receivedBefore time.Time, limit int) ([]Event, error) {
-	var events []Event
-	err := s.db.WithContext(ctx).Where("dispatched_at IS NULL AND received_at < ?", receivedBefore).
-		Order("received_at").Limit(limit).Find(&events).Error
-	return events, err
+// workflow was never started, in id (so creation) order, starting after
+// the id afterID ("" for the first).
+func (s *Store) UndispatchedEvents(ctx context.Context, receivedBefore time.Time, afterID string, limit int) ([]EventRef, error) {
+	var refs []EventRef
+	err := s.db.WithContext(ctx).Model(&Event{}).Select("id", "type").
+		Where("dispatched_at IS NULL AND received_at < ? AND id > ?", receivedBefore, afterID).
+		Order("id").Limit(limit).Scan(&refs).Error
+	return refs, err
+}
+
+// EventIDsByClientID maps each of the account's client ids that is stored
+// already to its event's id.
+func (s *Store) EventIDsByClientID(ctx context.Context, accountID string, clientIDs []string) (map[string]string, error) {
+	found := map[string]string{}
+	if len(clientIDs) == 0 {
+		return found, nil
+	}
+	var rows []struct {
+		ID       string
+		ClientID string
+	}
+	err := s.db.WithContext(ctx).Model(&Event{}).Select("id", "client_id").Where("account_id = ? AND client_id IN ?", accountID, clientIDs).Find(&rows).Error
+	for _, r := range rows {
+		found[r.ClientID] = r.ID
+	}
+	return found, translate(err)
+}
+
+// CreateEvents stores events in one transaction: all of them, or none.
+// A client id stored already (perhaps by a concurrent transaction) is
+// ErrConflict. MySQL may end one of two transactions that wait for each
+// other's client ids; that one is run again, up to three times.
+func (s *Store) CreateEvents(ctx context.Context, events []*Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	// Inserting in client-id order makes concurrent batches lock their
+	// shared ids in the same order, which keeps such deadlocks rare.
+	clientID := func(e *Event) string {
+		if e.ClientID == nil {
+			return ""
+		}
+		return *e.ClientID
+	}
+	sorted := slices.Clone(events)
+	slices.SortStableFunc(sorted, func(a, b *Event) int { return strings.Compare(clientID(a), clientID(b)) })
+	var err error
+	for range 3 {
+		err = s.Transaction(ctx, func(tx *Store) error {
+			return tx.db.WithContext(ctx).CreateInBatches(sorted, 200).Error
+		})
+		if !isDeadlock(err) {
+			break
+		}
+	}
+	return translate(err)
 }

@@ -12,6 +12,7 @@ var allModels = []any{
 	&Account{}, &APIKey{}, &IdempotentRequest{},
 	&Database{}, &Collection{}, &Profile{}, &Subprofile{},
 	&Message{}, &Link{}, &Event{}, &Webhook{}, &Delivery{}, &DeliveryAttempt{},
+	&Lease{},
 }
 
 // migrations are the versioned schema changes after the initial schema.
@@ -20,6 +21,7 @@ var allModels = []any{
 var migrations = []*gormigrate.Migration{
 	migrateAccounts,
 	migrateIdempotency,
+	migrateLeases,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

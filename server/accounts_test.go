@@ -230,6 +230,12 @@ func TestIsolationOnEveryRoute(t *testing.T) {
 			t.Errorf("POST %s naming another account's id: %d %s, want 422 no such id", path, res.Code, res.Raw)
 		}
 	}
+	batch := do(t, h, http.MethodPost, "/v1/events/batch", map[string]any{"events": []map[string]any{{"type": "open", "message_id": msg}}}, asKey(key))
+	if !strings.Contains(string(batch.Raw), `"invalid"`) || !strings.Contains(string(batch.Raw), "no such id") {
+		t.Errorf("a batch naming another account's message: %d %s, want it invalid, no such id", batch.Code, batch.Raw)
+	}
+	wantProblem(t, do(t, h, http.MethodGet, "/metrics", nil, asKey(key)), http.StatusForbidden)
+
 	// A client's own event ids are per account: Beta's "client-1" is a new event.
 	betaMsg := mustCreateAs(t, h, key, "/v1/messages", map[string]any{"profile_id": betaProfile})
 	res := do(t, h, http.MethodPost, "/v1/events", map[string]any{"type": "open", "message_id": betaMsg, "id": "client-1"}, asKey(key))

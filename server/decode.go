@@ -31,18 +31,27 @@ func decodeJSON(c *gin.Context, v any) bool {
 		abortProblem(c, http.StatusBadRequest, "the body must be a JSON object")
 		return false
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		abortProblem(c, http.StatusBadRequest, "malformed JSON", jsonFieldError(err))
-		return false
-	}
-	// More would miss a stray '}' or ']'; only the end of input is acceptable.
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		abortProblem(c, http.StatusBadRequest, "malformed JSON", FieldError{Field: "body", Reason: "unexpected data after the JSON object"})
+	if bad := decodeStrictly(body, v); bad != nil {
+		abortProblem(c, http.StatusBadRequest, "malformed JSON", *bad)
 		return false
 	}
 	return true
+}
+
+// decodeStrictly decodes one JSON value into v with no unknown fields and
+// nothing after it, or names what is wrong.
+func decodeStrictly(data []byte, v any) *FieldError {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		bad := jsonFieldError(err)
+		return &bad
+	}
+	// More would miss a stray '}' or ']'; only the end of input is acceptable.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return &FieldError{Field: "body", Reason: "unexpected data after the JSON object"}
+	}
+	return nil
 }
 
 // jsonFieldError turns a decoding error into the field it is about.

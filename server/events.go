@@ -53,6 +53,7 @@ func (in *eventInput) validate() fieldErrors {
 		}
 	}
 	errs.fields("data", in.Data)
+	errs.storedJSON("data", in.Data)
 	return errs
 }
 
@@ -65,32 +66,24 @@ func (s *Server) createEvent(c *gin.Context) {
 		return
 	}
 	ctx := c.Request.Context()
+	// A duplicate is answered before its references are checked: a mail
+	// system retrying an event whose message was deleted since still
+	// learns that the event was accepted the first time.
 	if in.ID != nil {
 		if existing, err := s.Store.EventByClientID(ctx, accountOf(c), *in.ID); err == nil {
 			c.JSON(http.StatusAccepted, gin.H{"id": existing.ID, "duplicate": true})
 			return
 		}
 	}
-	e := models.Event{
-		ID:         models.NewID(models.PrefixEvent),
-		AccountID:  accountOf(c),
-		ClientID:   in.ID,
-		Type:       *in.Type,
-		OccurredAt: models.Now(),
-		ReceivedAt: models.Now(),
-		IP:         deref(in.IP),
-		UserAgent:  deref(in.UserAgent),
-		Referer:    deref(in.Referer),
-		URL:        deref(in.URL),
-		Data:       in.Data,
-	}
-	if in.Timestamp != nil {
-		e.OccurredAt = in.Timestamp.UTC().Truncate(time.Millisecond)
-	}
-	if !s.scopeEvent(c, &e, in) {
+	e, errs, err := s.newEvent(c, in)
+	if err != nil {
+		storeError(c, err)
 		return
 	}
-	err := s.Store.Create(ctx, &e)
+	if errs.answered(c) {
+		return
+	}
+	err = s.Store.Create(ctx, e)
 	if errors.Is(err, models.ErrConflict) && in.ID != nil { // a concurrent duplicate won the race
 		if existing, err := s.Store.EventByClientID(ctx, accountOf(c), *in.ID); err == nil {
 			c.JSON(http.StatusAccepted, gin.H{"id": existing.ID, "duplicate": true})
@@ -101,32 +94,61 @@ func (s *Server) createEvent(c *gin.Context) {
 		storeError(c, err)
 		return
 	}
-	s.dispatch(ctx, &e)
+	s.dispatch(e)
 	c.JSON(http.StatusAccepted, gin.H{"id": e.ID, "duplicate": false})
+}
+
+// newEvent turns an event input into the event to store: it checks the
+// input and fills in the scope its message, profile or subprofile give it.
+// Every endpoint that accepts events builds them here and only here. What
+// is wrong with the input comes back as errs; a database failure as err.
+func (s *Server) newEvent(c *gin.Context, in eventInput) (e *models.Event, errs fieldErrors, err error) {
+	if errs = in.validate(); len(errs) > 0 {
+		return nil, errs, nil
+	}
+	now := models.Now()
+	e = &models.Event{
+		ID:         models.NewID(models.PrefixEvent),
+		AccountID:  accountOf(c),
+		ClientID:   in.ID,
+		Type:       *in.Type,
+		OccurredAt: now,
+		ReceivedAt: now,
+		IP:         deref(in.IP),
+		UserAgent:  deref(in.UserAgent),
+		Referer:    deref(in.Referer),
+		URL:        deref(in.URL),
+		Data:       in.Data,
+	}
+	if in.Timestamp != nil {
+		e.OccurredAt = in.Timestamp.UTC().Truncate(time.Millisecond)
+	}
+	if errs, err = s.scopeEvent(c, e, in); err != nil || len(errs) > 0 {
+		return nil, errs, err
+	}
+	return e, nil, nil
 }
 
 // scopeEvent fills in the message, profile, subprofile, collection and
 // database the event belongs to, so webhooks scoped to them match.
-func (s *Server) scopeEvent(c *gin.Context, e *models.Event, in eventInput) bool {
+func (s *Server) scopeEvent(c *gin.Context, e *models.Event, in eventInput) (fieldErrors, error) {
 	if in.MessageID != nil {
-		msg, ok := reference[models.Message](c, s.Store, "message_id", *in.MessageID)
-		if !ok {
-			return false
+		msg, errs, err := lookUpReference[models.Message](c, s.Store, "message_id", *in.MessageID)
+		if err != nil || errs != nil {
+			return errs, err
 		}
 		if in.ProfileID != nil || in.SubprofileID != nil {
-			invalid(c, FieldError{Field: "message_id", Reason: "the message names its profile and subprofile; leave profile_id and subprofile_id out"})
-			return false
+			return fieldErrors{{Field: "message_id", Reason: "the message names its profile and subprofile; leave profile_id and subprofile_id out"}}, nil
 		}
 		e.MessageID, e.ProfileID, e.SubprofileID, e.DatabaseID = &msg.ID, &msg.ProfileID, msg.SubprofileID, &msg.DatabaseID
 	}
 	if in.SubprofileID != nil {
-		sub, ok := reference[models.Subprofile](c, s.Store, "subprofile_id", *in.SubprofileID)
-		if !ok {
-			return false
+		sub, errs, err := lookUpReference[models.Subprofile](c, s.Store, "subprofile_id", *in.SubprofileID)
+		if err != nil || errs != nil {
+			return errs, err
 		}
 		if in.ProfileID != nil && *in.ProfileID != sub.ProfileID {
-			invalid(c, FieldError{Field: "subprofile_id", Reason: "subprofile belongs to another profile"})
-			return false
+			return fieldErrors{{Field: "subprofile_id", Reason: "subprofile belongs to another profile"}}, nil
 		}
 		e.SubprofileID, e.ProfileID, e.CollectionID = &sub.ID, &sub.ProfileID, &sub.CollectionID
 	}
@@ -134,9 +156,9 @@ func (s *Server) scopeEvent(c *gin.Context, e *models.Event, in eventInput) bool
 		e.ProfileID = in.ProfileID
 	}
 	if e.ProfileID != nil && e.DatabaseID == nil {
-		p, ok := reference[models.Profile](c, s.Store, "profile_id", *e.ProfileID)
-		if !ok {
-			return false
+		p, errs, err := lookUpReference[models.Profile](c, s.Store, "profile_id", *e.ProfileID)
+		if err != nil || errs != nil {
+			return errs, err
 		}
 		e.DatabaseID = &p.DatabaseID
 	}
@@ -149,11 +171,10 @@ func (s *Server) scopeEvent(c *gin.Context, e *models.Event, in eventInput) bool
 		case err == nil:
 			e.CollectionID = &sub.CollectionID
 		case !errors.Is(err, models.ErrNotFound):
-			storeError(c, err)
-			return false
+			return nil, err
 		}
 	}
-	return true
+	return nil, nil
 }
 
 func deref(s *string) string {

@@ -39,6 +39,7 @@ func TestCreateEvent(t *testing.T) {
 	plainMsg := createMessage(t, h, a.Profile, "").str("id")
 
 	t.Run("message event is stored with its scope", func(t *testing.T) {
+		waitDispatched(t, store)
 		before := len(wf.recorded().DeliveryAttempts)
 		at := time.Date(2025, 3, 4, 5, 6, 7, 891_000_000, time.FixedZone("CET", 3600))
 		r := do(t, h, http.MethodPost, "/v1/events", map[string]any{
@@ -50,6 +51,7 @@ func TestCreateEvent(t *testing.T) {
 		if !strings.HasPrefix(id, "evt_") || r.Body["duplicate"] != false {
 			t.Fatalf("POST answered %s, want {id: evt_…, duplicate: false}", r.Raw)
 		}
+		waitDispatched(t, store)
 		e := storedEvent(t, store, "id = ?", id)
 		if e.Type != models.EventDelivery || deref(e.ClientID) != "mta-1" || deref(e.MessageID) != msg ||
 			deref(e.DatabaseID) != a.DB || deref(e.ProfileID) != a.Profile ||
@@ -72,6 +74,7 @@ func TestCreateEvent(t *testing.T) {
 		if n := len(storedEvents(t, store, "client_id = ?", "mta-1")); n != 1 {
 			t.Errorf("%d events stored for client id mta-1, want 1", n)
 		}
+		waitDispatched(t, store)
 		calls := wf.recorded()
 		if got := calls.DeliveryAttempts[before:]; len(got) != 1 || got[0] != id {
 			t.Errorf("StartDelivery called with %v since the first POST, want [%s] once", got, id)
@@ -90,6 +93,7 @@ func TestCreateEvent(t *testing.T) {
 	t.Run("profile events", func(t *testing.T) {
 		r := do(t, h, http.MethodPost, "/v1/events", map[string]any{"type": "profile.update", "profile_id": a.Profile, "data": map[string]any{"source": "crm"}})
 		want(t, r, http.StatusAccepted)
+		waitDispatched(t, store)
 		e := storedEvent(t, store, "id = ?", r.str("id"))
 		if e.Type != models.EventProfileUpdate || deref(e.ProfileID) != a.Profile || deref(e.DatabaseID) != a.DB ||
 			e.SubprofileID != nil || e.CollectionID != nil || e.MessageID != nil || e.Data["source"] != "crm" {
@@ -157,6 +161,7 @@ func TestCreateEvent(t *testing.T) {
 			{"malformed JSON", `{"type":"open",`, 400, "body"},
 		} {
 			t.Run(c.name, func(t *testing.T) {
+				waitDispatched(t, store)
 				total := len(storedEvents(t, store, "1 = 1"))
 				attempts := len(wf.recorded().DeliveryAttempts)
 				var fields []string

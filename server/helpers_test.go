@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/hookflow/hookflow/activities"
 	"github.com/hookflow/hookflow/models"
@@ -51,11 +53,35 @@ func newAPI(t testing.TB, options ...func(*server.Options)) *server.Server {
 	for _, o := range options {
 		o(&opts)
 	}
-	return server.New(opts)
+	s := server.New(opts)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := s.Shutdown(ctx); err != nil {
+			t.Errorf("shut the server down: %v", err)
+		}
+	})
+	return s
+}
+
+// withDispatch sizes the server's dispatcher.
+func withDispatch(workers, queue int) func(*server.Options) {
+	return func(o *server.Options) { o.DispatchWorkers, o.DispatchQueue = workers, queue }
+}
+
+// withTrackingLimit sets the tracking rate limit.
+func withTrackingLimit(perSecond float64, burst int) func(*server.Options) {
+	return func(o *server.Options) { o.TrackingRate, o.TrackingBurst = perSecond, burst }
 }
 
 func withMaxBody(n int64) func(*server.Options) {
 	return func(o *server.Options) { o.MaxBodyBytes = n }
+}
+
+// withStore serves from store instead of a fresh one, so that servers can
+// share a database as API processes do. Options after it see store.
+func withStore(store *models.Store) func(*server.Options) {
+	return func(o *server.Options) { o.Store = store }
 }
 
 // keepStore hands the test the server's store, for setting up states the
@@ -291,15 +317,19 @@ func createAudience(t testing.TB, h http.Handler) audience {
 type workflowsDouble struct {
 	mu          sync.Mutex
 	deliveryErr error
+	refused     map[string]error // StartDelivery of these event ids fails so
+	block       chan struct{}    // StartDelivery waits for it to close, ignoring its context
+	blocked     int              // StartDelivery calls waiting on block now
 	verifyNow   func(ctx context.Context, webhookID string) (activities.VerificationResult, error)
 	calls       workflowCalls
 }
 
 // workflowCalls are the ids each method was called with, in call order.
 type workflowCalls struct {
-	DeliveryAttempts []string // event ids, failed calls included
-	Deliveries       []string // event ids of the calls that succeeded
-	Verifications    []string // webhook ids of StartVerification
+	DeliveryAttempts []string    // event ids, failed calls included
+	AttemptTimes     []time.Time // when each of DeliveryAttempts was made
+	Deliveries       []string    // event ids of the calls that succeeded
+	Verifications    []string    // webhook ids of StartVerification
 	VerifyNow        []string
 	Stops            []string // webhook ids of StopVerification
 }
@@ -311,6 +341,16 @@ func (w *workflowsDouble) failDeliveries(err error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.deliveryErr = err
+}
+
+// refuseDelivery makes StartDelivery of one event fail with err.
+func (w *workflowsDouble) refuseDelivery(eventID string, err error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.refused == nil {
+		w.refused = map[string]error{}
+	}
+	w.refused[eventID] = err
 }
 
 // answerVerifyNow sets what VerifyNow does; unset, it fails.
@@ -326,6 +366,7 @@ func (w *workflowsDouble) recorded() workflowCalls {
 	defer w.mu.Unlock()
 	return workflowCalls{
 		DeliveryAttempts: slices.Clone(w.calls.DeliveryAttempts),
+		AttemptTimes:     slices.Clone(w.calls.AttemptTimes),
 		Deliveries:       slices.Clone(w.calls.Deliveries),
 		Verifications:    slices.Clone(w.calls.Verifications),
 		VerifyNow:        slices.Clone(w.calls.VerifyNow),
@@ -333,12 +374,46 @@ func (w *workflowsDouble) recorded() workflowCalls {
 	}
 }
 
-func (w *workflowsDouble) StartDelivery(_ context.Context, e *models.Event) error {
+// blockDeliveries makes StartDelivery hang, deaf to its context, as a
+// Temporal that accepts connections and never answers would; the returned
+// function lets every call waiting, and later ones, go on.
+func (w *workflowsDouble) blockDeliveries() (release func()) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	block := make(chan struct{})
+	w.block = block
+	return sync.OnceFunc(func() {
+		w.mu.Lock()
+		w.block = nil
+		w.mu.Unlock()
+		close(block)
+	})
+}
+
+// blockedCalls counts the StartDelivery calls hanging now.
+func (w *workflowsDouble) blockedCalls() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.blocked
+}
+
+func (w *workflowsDouble) StartDelivery(_ context.Context, e *models.Event) error {
+	w.mu.Lock()
+	if block := w.block; block != nil {
+		w.blocked++
+		w.mu.Unlock()
+		<-block
+		w.mu.Lock()
+		w.blocked--
+	}
+	defer w.mu.Unlock()
 	w.calls.DeliveryAttempts = append(w.calls.DeliveryAttempts, e.ID)
+	w.calls.AttemptTimes = append(w.calls.AttemptTimes, time.Now())
 	if w.deliveryErr != nil {
 		return w.deliveryErr
+	}
+	if err := w.refused[e.ID]; err != nil {
+		return err
 	}
 	w.calls.Deliveries = append(w.calls.Deliveries, e.ID)
 	return nil
@@ -367,6 +442,17 @@ func (w *workflowsDouble) StopVerification(_ context.Context, webhookID string) 
 	defer w.mu.Unlock()
 	w.calls.Stops = append(w.calls.Stops, webhookID)
 	return nil
+}
+
+// wantStartedOnce checks each event's delivery was started exactly once.
+func wantStartedOnce(t testing.TB, wf *workflowsDouble, eventIDs ...string) {
+	t.Helper()
+	calls := wf.recorded()
+	for _, id := range eventIDs {
+		if n := countOf(calls.Deliveries, id); n != 1 {
+			t.Errorf("delivery of event %s started %d times, want once", id, n)
+		}
+	}
 }
 
 // countOf counts the occurrences of id in ids.
@@ -406,4 +492,26 @@ func deref(s *string) string {
 		return "<nil>"
 	}
 	return *s
+}
+
+// eventually polls cond until it holds, failing the test after 10 s with
+// what describe says then. Background work (the dispatcher, the sweeper)
+// is checked with it, never with sleeps of guessed length.
+func eventually(t testing.TB, cond func() bool, describe func() string) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(2 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("still not so after 10s: %s", describe())
+		}
+	}
+}
+
+// waitDispatched waits until the dispatcher has started the delivery of
+// every stored event and marked it so, and returns the events.
+func waitDispatched(t testing.TB, store *models.Store) []models.Event {
+	t.Helper()
+	eventually(t, func() bool { return len(storedEvents(t, store, "dispatched_at IS NULL")) == 0 }, func() string {
+		return fmt.Sprintf("%d events not dispatched", len(storedEvents(t, store, "dispatched_at IS NULL")))
+	})
+	return storedEvents(t, store, "1 = 1")
 }

@@ -28,13 +28,12 @@ func load[T any](c *gin.Context, store *models.Store, what string, preload ...st
 // reference checks that an id given in a request body exists in the
 // request's account, answering 422 naming the field when it does not.
 func reference[T any](c *gin.Context, store *models.Store, field, id string) (*T, bool) {
-	v, err := models.GetOwned[T](c.Request.Context(), store, accountOf(c), id)
-	if errors.Is(err, models.ErrNotFound) {
-		invalid(c, FieldError{Field: field, Reason: "no such id: " + id})
-		return nil, false
-	}
+	v, errs, err := lookUpReference[T](c, store, field, id)
 	if err != nil {
 		storeError(c, err)
+		return nil, false
+	}
+	if errs.answered(c) {
 		return nil, false
 	}
 	return v, true
@@ -54,4 +53,15 @@ func filterReference[T any](c *gin.Context, store *models.Store, what, id string
 		return false
 	}
 	return true
+}
+
+// lookUpReference is reference for callers that answer for themselves, as
+// a batch does once for many items: an id unknown in the request's account
+// comes back as the field's error, a failure of the database as err.
+func lookUpReference[T any](c *gin.Context, store *models.Store, field, id string) (*T, fieldErrors, error) {
+	v, err := models.GetOwned[T](c.Request.Context(), store, accountOf(c), id)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, fieldErrors{{Field: field, Reason: "no such id: " + id}}, nil
+	}
+	return v, nil, err
 }

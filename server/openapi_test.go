@@ -237,6 +237,8 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	h.do(oasRequest{method: "GET", path: "/healthz", want: 200})
 	h.do(oasRequest{method: "GET", path: "/readyz", want: 200})
 	h.do(oasRequest{method: "GET", path: "/openapi.json", want: 200})
+	h.do(oasRequest{method: "GET", path: "/metrics", want: 200})
+	h.do(oasRequest{method: "GET", path: "/metrics", noAuth: true, want: 401})
 	h.do(oasRequest{method: "GET", path: "/v1/databases", noAuth: true, want: 401})
 
 	// Databases, with the generic body errors.
@@ -293,6 +295,11 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	h.do(oasRequest{method: "POST", path: "/v1/events",
 		body: `{"type":"profile.update","profile_id":"` + prf + `","timestamp":"2025-11-24T05:11:00Z","ip":"203.0.113.7","data":{"source":"crm"}}`, want: 202})
 	h.do(oasRequest{method: "POST", path: "/v1/events", body: `{"type":"open"}`, invalidBody: true, want: 422})
+	h.do(oasRequest{method: "POST", path: "/v1/events/batch", body: `{"events":[{"id":"mta-1","type":"delivery","message_id":"` + h.id(msg) + `"},` +
+		`{"id":"mta-2","type":"bounce","message_id":"` + h.id(msg) + `","data":{"code":"550"}}]}`, want: 202})
+	h.do(oasRequest{method: "POST", path: "/v1/events/batch", body: `{"events":[{"id":"mta-3","type":"delivery","message_id":"` + h.id(msg) + `"},` +
+		`{"type":"opened","message_id":"` + h.id(msg) + `"},{"type":"open","message_id":"` + h.id(msg) + `","colour":"red"}]}`, invalidBody: true, want: 200})
+	h.do(oasRequest{method: "POST", path: "/v1/events/batch", body: `{"events":[]}`, invalidBody: true, want: 422})
 
 	// Webhooks.
 	wh := h.id(h.do(oasRequest{method: "POST", path: "/v1/webhooks",

@@ -27,23 +27,33 @@ const problemContentType = "application/problem+json"
 // abortProblem answers with problem details and stops the handler chain.
 func abortProblem(c *gin.Context, status int, detail string, errs ...FieldError) {
 	c.Header("Content-Type", problemContentType)
-	c.AbortWithStatusJSON(status, Problem{
+	c.AbortWithStatusJSON(status, newProblem(c.Request.URL.Path, status, detail, errs...))
+}
+
+// newProblem is the problem of one request (or of one part of it, which
+// instance names).
+func newProblem(instance string, status int, detail string, errs ...FieldError) Problem {
+	return Problem{
 		Type:     "about:blank",
 		Title:    http.StatusText(status),
 		Status:   status,
 		Detail:   detail,
-		Instance: c.Request.URL.Path,
+		Instance: instance,
 		Errors:   errs,
-	})
+	}
 }
 
 // invalid answers 422 naming each bad field.
 func invalid(c *gin.Context, errs ...FieldError) {
-	detail := "the request has invalid fields"
+	abortProblem(c, http.StatusUnprocessableEntity, invalidDetail(errs), errs...)
+}
+
+// invalidDetail sums invalid fields up: the field itself when there is one.
+func invalidDetail(errs []FieldError) string {
 	if len(errs) == 1 {
-		detail = errs[0].Field + ": " + errs[0].Reason
+		return errs[0].Field + ": " + errs[0].Reason
 	}
-	abortProblem(c, http.StatusUnprocessableEntity, detail, errs...)
+	return "the request has invalid fields"
 }
 
 // notFound answers 404 for an unknown id.

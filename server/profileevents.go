@@ -7,8 +7,8 @@ import (
 )
 
 // writeWithEvent stores a change to audience data and the event announcing
-// it in one transaction, then starts the event's delivery: the change and
-// its event exist together or not at all.
+// it in one transaction, then has the event's delivery started in the
+// background: the change and its event exist together or not at all.
 func (s *Server) writeWithEvent(c *gin.Context, e *models.Event, write func(tx *models.Store) error) bool {
 	ctx := c.Request.Context()
 	err := s.Store.Transaction(ctx, func(tx *models.Store) error {
@@ -21,7 +21,7 @@ func (s *Server) writeWithEvent(c *gin.Context, e *models.Event, write func(tx *
 		storeError(c, err)
 		return false
 	}
-	s.dispatch(ctx, e)
+	s.dispatch(e)
 	return true
 }
 

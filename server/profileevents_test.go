@@ -46,6 +46,7 @@ func TestProfileEvents(t *testing.T) {
 	// started, and returns it.
 	checkEvent := func(t *testing.T, typ models.EventType, profile, subprofile string) models.Event {
 		t.Helper()
+		waitDispatched(t, store)
 		var e models.Event
 		if subprofile == "" {
 			e = storedEvent(t, store, "type = ? AND profile_id = ? AND subprofile_id IS NULL", typ, profile)
@@ -123,6 +124,7 @@ func TestProfileEvents(t *testing.T) {
 	})
 
 	t.Run("one event per change", func(t *testing.T) {
+		waitDispatched(t, store)
 		if n := len(storedEvents(t, store, "profile_id = ?", prf)); n != 6 {
 			t.Errorf("%d events about the profile, want 6 (3 changes each to the profile and its subprofile)", n)
 		}

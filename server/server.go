@@ -3,6 +3,7 @@
 package server
 
 import (
+	"context"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -28,20 +29,43 @@ type Options struct {
 	SigningKeys []signing.PublicKey
 	// TrustedProxies are the proxies whose X-Forwarded-For is believed.
 	TrustedProxies []string
+	// DispatchWorkers and DispatchQueue size the background starting of
+	// delivery workflows (0: 4 workers, 10,000 queued events).
+	DispatchWorkers, DispatchQueue int
+	// TrackingRate (hits a second) and TrackingBurst limit the opens and
+	// clicks recorded per client IP and per message (0: 20 and 100).
+	TrackingRate  float64
+	TrackingBurst int
 }
 
-// Server serves the API. Its handlers hold no state of their own.
+// Server serves the API. Its handlers hold no state of their own; the
+// server has a dispatcher that starts workflows in the background, the
+// tracking rate limit and its metrics.
 type Server struct {
 	Options
+	metrics       *metrics
+	dispatcher    *dispatcher
+	trackingLimit *trackingLimit
 }
 
-// New returns a server; call Handler to serve it.
+// New returns a server; call Handler to serve it and Shutdown when done.
 func New(opts Options) *Server {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
-	return &Server{Options: opts}
+	m := newMetrics()
+	return &Server{
+		Options:       opts,
+		metrics:       m,
+		dispatcher:    newDispatcher(opts.Workflows, opts.Store, opts.DispatchWorkers, opts.DispatchQueue, m.leftToSweeper),
+		trackingLimit: newTrackingLimit(opts.TrackingRate, opts.TrackingBurst, m.trackingOverLimit),
+	}
 }
+
+// Shutdown stops the background work: it waits until the workflow starts
+// under way end, or ctx does. Stop serving HTTP first; events accepted
+// after this are left to the sweeper.
+func (s *Server) Shutdown(ctx context.Context) error { return s.dispatcher.stop(ctx) }
 
 func init() { gin.SetMode(gin.ReleaseMode) }
 
@@ -62,6 +86,7 @@ func (s *Server) Handler() http.Handler {
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
 	r.GET("/openapi.json", serveOpenAPI)
+	r.GET("/metrics", s.authenticate(), requireOperator, s.metrics.serve())
 	r.GET("/t/o/:token", s.trackOpen)
 	r.GET("/t/c/:token", s.trackClick)
 
@@ -71,6 +96,7 @@ func (s *Server) Handler() http.Handler {
 	s.routeMessages(v1)
 	s.routeWebhooks(v1)
 	v1.POST("/events", s.createEvent)
+	v1.POST("/events/batch", s.createEventBatch)
 	v1.GET("/signing-keys", s.listSigningKeys)
 	return r
 }

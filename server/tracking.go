@@ -13,19 +13,23 @@ import (
 // transparentGIF is the 1×1 pixel answered to every open.
 var transparentGIF = []byte("GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;")
 
-// trackOpen records an open and answers the pixel.
+// trackOpen records an open, unless its client or message is over the
+// tracking rate limit, and answers the pixel either way.
 func (s *Server) trackOpen(c *gin.Context) {
 	msg, ok := s.trackedMessage(c, tracking.Open)
 	if !ok {
 		return
 	}
-	s.recordHit(c, s.hitEvent(c, models.EventOpen, msg))
+	if s.trackingLimit.allow(c.ClientIP(), msg.ID) {
+		s.recordHit(c, s.hitEvent(c, models.EventOpen, msg))
+	}
 	c.Header("Cache-Control", "no-store, max-age=0")
 	c.Data(http.StatusOK, "image/gif", transparentGIF)
 }
 
-// trackClick records a click and redirects to the stored link, and only
-// there: the token names a link by position, never a URL.
+// trackClick records a click, unless its client or message is over the
+// tracking rate limit, and redirects to the stored link either way, and
+// only there: the token names a link by position, never a URL.
 func (s *Server) trackClick(c *gin.Context) {
 	msg, ok := s.trackedMessage(c, tracking.Click)
 	if !ok {
@@ -42,22 +46,24 @@ func (s *Server) trackClick(c *gin.Context) {
 		abortProblem(c, http.StatusNotFound, "unknown tracking link")
 		return
 	}
-	e := s.hitEvent(c, models.EventClick, msg)
-	e.LinkID, e.URL = &link.ID, link.URL
-	s.recordHit(c, e)
+	if s.trackingLimit.allow(c.ClientIP(), msg.ID) {
+		e := s.hitEvent(c, models.EventClick, msg)
+		e.LinkID, e.URL = &link.ID, link.URL
+		s.recordHit(c, e)
+	}
 	c.Header("Cache-Control", "no-store, max-age=0")
 	c.Redirect(http.StatusFound, link.URL)
 }
 
-// recordHit stores and dispatches a tracking event. The person reading
-// comes first: a storage failure is logged, and they still get the image
-// or reach the page.
+// recordHit stores a tracking event and has its delivery started in the
+// background. The person reading comes first: a storage failure is
+// logged, and they still get the image or reach the page.
 func (s *Server) recordHit(c *gin.Context, e *models.Event) {
 	if err := s.Store.Create(c.Request.Context(), e); err != nil {
 		slog.Error("could not record tracking hit", "type", e.Type, "message", *e.MessageID, "err", err)
 		return
 	}
-	s.dispatch(c.Request.Context(), e)
+	s.dispatch(e)
 }
 
 // trackedMessage checks the token and loads its message, answering 404

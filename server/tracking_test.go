@@ -60,6 +60,7 @@ func TestTracking(t *testing.T) {
 		if !bytes.HasPrefix(r.Raw, []byte("GIF89a")) {
 			t.Errorf("body is not a GIF: %q", r.Raw)
 		}
+		waitDispatched(t, store)
 		e := storedEvent(t, store, "type = ? AND message_id = ?", models.EventOpen, msgID)
 		if e.IP != "192.0.2.1" || e.UserAgent != "Mail/1.0" || e.Referer != "https://webmail.example/inbox" {
 			t.Errorf("open stored ip %q, useragent %q, referer %q", e.IP, e.UserAgent, e.Referer)
@@ -82,6 +83,7 @@ func TestTracking(t *testing.T) {
 		if loc := r.Header.Get("Location"); loc != links[1] {
 			t.Errorf("Location %q, want exactly %q", loc, links[1])
 		}
+		waitDispatched(t, store)
 		e := storedEvent(t, store, "type = ? AND message_id = ?", models.EventClick, msgID)
 		if e.URL != links[1] || deref(e.LinkID) != stored.Links[1].ID || e.UserAgent != "Browser/2" || e.IP != "192.0.2.1" {
 			t.Errorf("click stored url %q link %s useragent %q ip %q; want %q %s", e.URL, deref(e.LinkID), e.UserAgent, e.IP, links[1], stored.Links[1].ID)

@@ -66,12 +66,49 @@ func (e *fieldErrors) tags(field string, tags []string) {
 	}
 }
 
+// fields checks free-form data: its keys, and how deep it nests.
 func (e *fieldErrors) fields(field string, f map[string]any) {
 	for k := range f {
 		if strings.TrimSpace(k) == "" || utf8.RuneCountInString(k) > 255 {
 			e.add(field, fmt.Sprintf("key %q must be 1 to 255 characters", k))
 		}
 	}
+	if nestsDeeper(f, maxFieldsDepth) {
+		e.add(field, fmt.Sprintf("must nest at most %d levels of objects and arrays", maxFieldsDepth))
+	}
+}
+
+// maxFieldsDepth is how deep free-form data may nest, counting its own
+// object. Whatever is stored must decode again, and events carry the data
+// a few levels further down (a profile's fields in data.after.fields):
+// encoding/json refuses to read past 10,000 levels, and one unreadable
+// event must never be stored in the first place.
+const maxFieldsDepth = 32
+
+// nestsDeeper reports whether v has more than levels levels of objects and
+// arrays. It stops looking as soon as it knows.
+func nestsDeeper(v any, levels int) bool {
+	switch v := v.(type) {
+	case map[string]any:
+		if levels == 0 {
+			return true
+		}
+		for _, x := range v {
+			if nestsDeeper(x, levels-1) {
+				return true
+			}
+		}
+	case []any:
+		if levels == 0 {
+			return true
+		}
+		for _, x := range v {
+			if nestsDeeper(x, levels-1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // maxStoredJSON is what a JSON-serialized column holds: MySQL's TEXT is

@@ -4,11 +4,17 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/hookflow/hookflow/models"
 )
+
+// VerifyNowTimeout bounds the slowest request the API serves: checking a
+// webhook's verification file now (both locations, each up to the
+// receiver's request timeout). The HTTP server's write timeout exceeds it.
+const VerifyNowTimeout = time.Minute
 
 // verifyWebhook checks the verification file now and answers with the
 // result: 200 and the active webhook, or 422 with a reason per location.
@@ -25,7 +31,9 @@ func (s *Server) verifyWebhook(c *gin.Context) {
 		abortProblem(c, http.StatusServiceUnavailable, "verification needs Temporal, which this server is not connected to")
 		return
 	}
-	res, err := s.Workflows.VerifyNow(c.Request.Context(), w.ID)
+	ctx, cancel := context.WithTimeout(c.Request.Context(), VerifyNowTimeout)
+	defer cancel()
+	res, err := s.Workflows.VerifyNow(ctx, w.ID)
 	if err != nil {
 		_ = c.Error(err)
 		abortProblem(c, http.StatusServiceUnavailable, "the verification could not run now; try again shortly")

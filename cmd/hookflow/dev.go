@@ -124,9 +124,11 @@ func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
 	served := make(chan error, 2)
-	go func() { served <- serveHTTP(serveCtx, log, "API", apiLn, srv.Handler()) }()
-	go func() { served <- serveHTTP(serveCtx, log, "Web UI", uiLn, ui) }()
-	go srv.SweepUndispatched(serveCtx, 30*time.Second, time.Minute)
+	go func() { served <- serveHTTP(serveCtx, log, "API", apiLn, srv.Handler(), apiTimeouts) }()
+	// The Web UI's answers may stream; only idle and half-sent requests are cut.
+	uiTimeouts := httpTimeouts{ReadHeader: apiTimeouts.ReadHeader, Idle: apiTimeouts.Idle}
+	go func() { served <- serveHTTP(serveCtx, log, "Web UI", uiLn, ui, uiTimeouts) }()
+	stopBackground := startAPIBackground(serveCtx, log, srv)
 	log.Info("hookflow dev is ready", "startup", time.Since(began).Round(time.Millisecond))
 
 	if cfg.DevDemo {
@@ -152,6 +154,7 @@ func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
 			err = e
 		}
 	}
+	stopBackground()
 	return err
 }
 

@@ -53,12 +53,36 @@ func runServer(ctx context.Context, log *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
-	go srv.SweepUndispatched(ctx, 30*time.Second, time.Minute)
 	ln, err := net.Listen("tcp", cfg.APIAddr)
 	if err != nil {
 		return err
 	}
-	return serveHTTP(ctx, log, "API", ln, srv.Handler())
+	stopBackground := startAPIBackground(ctx, log, srv)
+	err = serveHTTP(ctx, log, "API", ln, srv.Handler(), apiTimeouts)
+	stopBackground()
+	return err
+}
+
+// startAPIBackground runs the API server's sweeper. The returned function,
+// called once HTTP is drained, stops the sweeper (which gives up its
+// lease) and the dispatcher; events not started yet are the next
+// sweeper's.
+func startAPIBackground(ctx context.Context, log *slog.Logger, srv *server.Server) (stop func()) {
+	sweepCtx, stopSweeping := context.WithCancel(ctx)
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		srv.SweepUndispatched(sweepCtx, server.DefaultSweepOptions())
+	}()
+	return func() {
+		stopSweeping()
+		<-swept
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			log.Warn("API background work did not stop in time", "err", err)
+		}
+	}
 }
 
 // newAPIServer assembles the API server: the API of "server" and "dev".
@@ -66,6 +90,9 @@ func newAPIServer(cfg config.Config, store *models.Store, tc client.Client, key 
 	trackingSecret, err := trackingSecret(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.TrackingRate <= 0 || cfg.TrackingBurst < 1 {
+		return nil, fmt.Errorf("HOOKFLOW_TRACKING_RATE must be above 0 and HOOKFLOW_TRACKING_BURST at least 1 (got %v and %d)", cfg.TrackingRate, cfg.TrackingBurst)
 	}
 	return server.New(server.Options{
 		Store:        store,
@@ -83,6 +110,8 @@ func newAPIServer(cfg config.Config, store *models.Store, tc client.Client, key 
 		},
 		SigningKeys:    []signing.PublicKey{key.Public()},
 		TrustedProxies: splitList(cfg.TrustedProxies),
+		TrackingRate:   cfg.TrackingRate,
+		TrackingBurst:  cfg.TrackingBurst,
 	}), nil
 }
 
@@ -126,9 +155,31 @@ func trackingSecret(cfg config.Config) (string, error) {
 	return secret, err
 }
 
+// httpTimeouts bound how long a client may hold a connection: to send its
+// request's headers, its whole request, to take the answer, and idle
+// between requests. Zero is no limit.
+type httpTimeouts struct {
+	ReadHeader, Read, Write, Idle time.Duration
+}
+
+// apiTimeouts are the API's. Request bodies are at most a few MB, so 30 s
+// suffices to send one; the slowest answer is a verify-now.
+var apiTimeouts = httpTimeouts{
+	ReadHeader: 10 * time.Second,
+	Read:       30 * time.Second,
+	Write:      server.VerifyNowTimeout + 15*time.Second,
+	Idle:       60 * time.Second,
+}
+
 // serveHTTP serves h on ln until ctx ends, then drains in-flight requests.
-func serveHTTP(ctx context.Context, log *slog.Logger, name string, ln net.Listener, h http.Handler) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+func serveHTTP(ctx context.Context, log *slog.Logger, name string, ln net.Listener, h http.Handler, limits httpTimeouts) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: limits.ReadHeader,
+		ReadTimeout:       limits.Read,
+		WriteTimeout:      limits.Write,
+		IdleTimeout:       limits.Idle,
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	log.Info(name+" listening", "addr", ln.Addr().String())
