@@ -71,6 +71,7 @@ func (s *Server) Handler() http.Handler {
 	s.routeMessages(v1)
 	s.routeWebhooks(v1)
 	v1.POST("/events", s.createEvent)
+	s.routeDeliveries(v1)
 	v1.GET("/signing-keys", s.listSigningKeys)
 	return r
 }
