@@ -93,10 +93,17 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 	if r.Err != nil {
 		att.Error = describeError(r.Err)
 	}
+	var retryAfter time.Duration
+	var nextAttemptAt *time.Time
+	if status == models.DeliveryPending {
+		retryAfter = retryDelay(r.RetryAfter, number, time.Now())
+		next := started.Add(r.Latency + retryAfter)
+		nextAttemptAt = &next
+	}
 	// The request went out: record it even if the activity's time ran out.
 	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	if err := a.Store.RecordAttempt(recordCtx, &att, status); err != nil {
+	if err := a.Store.RecordAttempt(recordCtx, &att, status, nextAttemptAt); err != nil {
 		return attemptOutcome{}, fmt.Errorf("record attempt %d of delivery %s: %w", number, d.ID, err)
 	}
 	d.Attempts, d.Status = number, status
@@ -104,7 +111,7 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 	out := attemptOutcome{Status: status, Reason: fmt.Sprintf("attempt %d: %s", number, r.summary())}
 	switch status {
 	case models.DeliveryPending:
-		out.RetryAfter = retryDelay(r.RetryAfter, number, time.Now())
+		out.RetryAfter = retryAfter
 	case models.DeliveryFailed:
 		out.ErrorType = ErrorTypeDeliveryFailed
 	}

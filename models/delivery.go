@@ -11,18 +11,30 @@ const (
 	DeliveryFailed    DeliveryStatus = "failed"
 )
 
+// Valid reports whether s is a known status.
+func (s DeliveryStatus) Valid() bool {
+	return s == DeliveryPending || s == DeliverySucceeded || s == DeliveryFailed
+}
+
 // Delivery is one event on its way to one webhook. Its id is the
 // webhook-id header, the same on every retry, so receivers can deduplicate.
 type Delivery struct {
 	ID string `gorm:"primaryKey;size:40" json:"id"`
 	Owned
-	EventID     string         `gorm:"size:40;not null;uniqueIndex:idx_deliveries_event_webhook,priority:1" json:"event_id"`
-	WebhookID   string         `gorm:"size:40;not null;uniqueIndex:idx_deliveries_event_webhook,priority:2;index:idx_deliveries_webhook_created,priority:1" json:"webhook_id"`
-	Status      DeliveryStatus `gorm:"size:16;not null" json:"status"`
-	Attempts    int            `gorm:"not null;default:0" json:"attempts"`
-	CreatedAt   time.Time      `gorm:"index:idx_deliveries_webhook_created,priority:2" json:"created_at"`
-	UpdatedAt   time.Time      `json:"updated_at"`
-	CompletedAt *time.Time     `json:"completed_at"`
+	EventID   string `gorm:"size:40;not null;uniqueIndex:idx_deliveries_event_webhook,priority:1" json:"event_id"`
+	WebhookID string `gorm:"size:40;not null;uniqueIndex:idx_deliveries_event_webhook,priority:2;index:idx_deliveries_webhook_created,priority:1" json:"webhook_id"`
+	// EventType is the event's, kept here so the delivery log filters on it without a join.
+	EventType EventType      `gorm:"size:32;not null;default:''" json:"event_type"`
+	Status    DeliveryStatus `gorm:"size:16;not null" json:"status"`
+	Attempts  int            `gorm:"not null;default:0" json:"attempts"`
+	// LastAttemptAt is when the latest attempt started.
+	LastAttemptAt *time.Time `json:"last_attempt_at"`
+	// NextAttemptAt is when the next attempt is due, while pending and
+	// after a failed attempt; the running workflow has the final word.
+	NextAttemptAt *time.Time `json:"next_attempt_at"`
+	CreatedAt     time.Time  `gorm:"index:idx_deliveries_webhook_created,priority:2" json:"created_at"`
+	UpdatedAt     time.Time  `json:"updated_at"`
+	CompletedAt   *time.Time `json:"completed_at"`
 	// FailureReason says why a failed delivery gave up.
 	FailureReason string `gorm:"size:1024;not null;default:''" json:"failure_reason,omitempty"`
 }

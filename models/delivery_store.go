@@ -58,7 +58,7 @@ func (s *Store) EnsureDeliveries(ctx context.Context, e *Event, webhookIDs []str
 		if have[webhookID] {
 			continue
 		}
-		d := Delivery{ID: NewID(PrefixDelivery), Owned: Owned{AccountID: e.AccountID}, EventID: eventID, WebhookID: webhookID, Status: DeliveryPending}
+		d := Delivery{ID: NewID(PrefixDelivery), Owned: Owned{AccountID: e.AccountID}, EventID: eventID, EventType: e.Type, WebhookID: webhookID, Status: DeliveryPending}
 		err := s.Create(ctx, &d)
 		if errors.Is(err, ErrConflict) {
 			// A concurrent caller created it first; take theirs.
@@ -74,16 +74,21 @@ func (s *Store) EnsureDeliveries(ctx context.Context, e *Event, webhookIDs []str
 }
 
 // RecordAttempt stores an attempt and moves its delivery to status in one
-// transaction. Only a pending delivery moves; otherwise, or if the attempt
-// number was already recorded, it returns ErrConflict and stores nothing.
-func (s *Store) RecordAttempt(ctx context.Context, att *DeliveryAttempt, status DeliveryStatus) error {
+// transaction; a delivery still pending records when its next attempt is
+// due (nil: unknown). Only a pending delivery moves; otherwise, or if the
+// attempt number was already recorded, it returns ErrConflict and stores
+// nothing.
+func (s *Store) RecordAttempt(ctx context.Context, att *DeliveryAttempt, status DeliveryStatus, nextAttemptAt *time.Time) error {
 	return s.Transaction(ctx, func(tx *Store) error {
 		if err := tx.Create(ctx, att); err != nil {
 			return err
 		}
 		now := Now()
-		updates := map[string]any{"attempts": att.Number, "status": status, "updated_at": now}
-		if status != DeliveryPending {
+		updates := map[string]any{"attempts": att.Number, "status": status, "updated_at": now,
+			"last_attempt_at": att.StartedAt, "next_attempt_at": nil}
+		if status == DeliveryPending {
+			updates["next_attempt_at"] = nextAttemptAt
+		} else {
 			updates["completed_at"] = now
 		}
 		res := tx.db.WithContext(ctx).Model(&Delivery{}).
@@ -107,7 +112,7 @@ func (s *Store) FailPendingDelivery(ctx context.Context, id, reason string) (boo
 	reason = FitText(reason, 1024)
 	res := s.db.WithContext(ctx).Model(&Delivery{}).
 		Where("id = ? AND status = ?", id, DeliveryPending).
-		Updates(map[string]any{"status": DeliveryFailed, "completed_at": now, "updated_at": now, "failure_reason": reason})
+		Updates(map[string]any{"status": DeliveryFailed, "completed_at": now, "updated_at": now, "failure_reason": reason, "next_attempt_at": nil})
 	return res.RowsAffected > 0, res.Error
 }
 

@@ -22,6 +22,7 @@ var migrations = []*gormigrate.Migration{
 	migrateAccounts,
 	migrateIdempotency,
 	migrateLeases,
+	migrateDeliveryLog,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

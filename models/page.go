@@ -13,6 +13,9 @@ type Page[T any] struct {
 type PageRequest struct {
 	Cursor string
 	Limit  int
+	// NewestFirst lists in reverse creation order; Cursor is then the
+	// last id of the previous page, and the next page holds older ids.
+	NewestFirst bool
 }
 
 // List returns one page of rows of type T that pass every filter. Ids are
@@ -22,11 +25,18 @@ func List[T Identified](ctx context.Context, s *Store, page PageRequest, filters
 	for _, f := range filters {
 		q = f(q)
 	}
-	if page.Cursor != "" {
+	order := "id"
+	switch {
+	case page.NewestFirst:
+		order = "id DESC"
+		if page.Cursor != "" {
+			q = q.Where("id < ?", page.Cursor)
+		}
+	case page.Cursor != "":
 		q = q.Where("id > ?", page.Cursor)
 	}
 	var items []T
-	if err := q.Order("id").Limit(page.Limit + 1).Find(&items).Error; err != nil {
+	if err := q.Order(order).Limit(page.Limit + 1).Find(&items).Error; err != nil {
 		return Page[T]{}, err
 	}
 	out := Page[T]{Items: items}

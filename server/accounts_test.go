@@ -133,7 +133,8 @@ func mustCreateAs(t testing.TB, h http.Handler, key, path string, body any) stri
 // must show nothing of the default account. A new route fails this test
 // until it says which of the default account's ids its path takes.
 func TestIsolationOnEveryRoute(t *testing.T) {
-	h := newServer(t, allowPrivate)
+	var store *models.Store
+	h := newServer(t, allowPrivate, keepStore(&store))
 	_, key := newAccountWithKey(t, h, "Beta")
 
 	// Everything the default account has, one of each.
@@ -143,9 +144,10 @@ func TestIsolationOnEveryRoute(t *testing.T) {
 	r := do(t, h, http.MethodPost, "/v1/events", map[string]any{"type": "open", "message_id": msg, "id": "client-1"})
 	want(t, r, http.StatusAccepted)
 	event := r.str("id")
+	delivery := recordedDelivery(t, store, event, hook, models.DeliveryFailed, 404)
 	ids := map[string]string{
 		"databases": a.DB, "collections": a.Collection, "profiles": a.Profile, "subprofiles": a.Subprofile,
-		"messages": msg, "webhooks": hook, "events": event,
+		"messages": msg, "webhooks": hook, "events": event, "deliveries": delivery.ID,
 	}
 	theirs := slices.Collect(maps.Values(ids))
 

@@ -241,6 +241,17 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	h.do(oasRequest{method: "GET", path: "/metrics", noAuth: true, want: 401})
 	h.do(oasRequest{method: "GET", path: "/v1/databases", noAuth: true, want: 401})
 
+	// Accounts and their keys.
+	acc := h.id(h.do(oasRequest{method: "POST", path: "/v1/accounts", body: `{"name":"Acme"}`, want: 201}))
+	h.do(oasRequest{method: "GET", path: "/v1/accounts", want: 200})
+	h.do(oasRequest{method: "GET", path: "/v1/accounts/{id}", id: acc, want: 200})
+	h.do(oasRequest{method: "PATCH", path: "/v1/accounts/{id}", id: acc, body: `{"name":"Acme GmbH"}`, want: 200})
+	key := h.id(h.do(oasRequest{method: "POST", path: "/v1/accounts/{id}/keys", id: acc, body: `{"name":"ci"}`, want: 201}))
+	h.do(oasRequest{method: "GET", path: "/v1/accounts/{id}/keys", id: acc, want: 200})
+	h.do(oasRequest{method: "DELETE", path: "/v1/accounts/{id}/keys/{key_id}", id: acc, keyID: key, want: 204})
+	h.do(oasRequest{method: "DELETE", path: "/v1/accounts/{id}", id: "acc_default", want: 409})
+	h.do(oasRequest{method: "DELETE", path: "/v1/accounts/{id}", id: acc, want: 204})
+
 	// Databases, with the generic body errors.
 	db := h.id(h.do(oasRequest{method: "POST", path: "/v1/databases", body: `{"name":"Newsletter","description":"Weekly news"}`, want: 201}))
 	h.do(oasRequest{method: "POST", path: "/v1/databases", body: `name=x`, contentType: "application/x-www-form-urlencoded", invalidBody: true, want: 415})
@@ -290,8 +301,10 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	h.do(oasRequest{method: "GET", path: "/t/o/{token}", id: "bm9wZQ.bm9wZQ", want: 404})
 
 	// Events.
+	evt := h.id(h.do(oasRequest{method: "POST", path: "/v1/events", body: `{"id":"mta-1","type":"delivery","message_id":"` + h.id(msg) + `"}`, want: 202}))
 	h.do(oasRequest{method: "POST", path: "/v1/events", body: `{"id":"mta-1","type":"delivery","message_id":"` + h.id(msg) + `"}`, want: 202})
-	h.do(oasRequest{method: "POST", path: "/v1/events", body: `{"id":"mta-1","type":"delivery","message_id":"` + h.id(msg) + `"}`, want: 202})
+	h.do(oasRequest{method: "GET", path: "/v1/events/{id}", id: evt, want: 200})
+	h.do(oasRequest{method: "GET", path: "/v1/deliveries/{id}", id: "dlv_00000000000000000000000000", want: 404})
 	h.do(oasRequest{method: "POST", path: "/v1/events",
 		body: `{"type":"profile.update","profile_id":"` + prf + `","timestamp":"2025-11-24T05:11:00Z","ip":"203.0.113.7","data":{"source":"crm"}}`, want: 202})
 	h.do(oasRequest{method: "POST", path: "/v1/events", body: `{"type":"open"}`, invalidBody: true, want: 422})
@@ -311,6 +324,9 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	h.do(oasRequest{method: "PATCH", path: "/v1/webhooks/{id}", id: wh, body: `{"format":"form","events":["open"],"database_id":"` + db + `"}`, want: 200})
 	h.do(oasRequest{method: "PATCH", path: "/v1/webhooks/{id}", id: wh, body: `{"status":"active"}`, want: 422})
 	h.do(oasRequest{method: "GET", path: "/v1/webhooks/{id}/verification-file", id: wh, want: 200})
+	h.do(oasRequest{method: "GET", path: "/v1/webhooks/{id}/deliveries", id: wh, query: "status=failed&event_type=open&since=2026-01-01T00:00:00Z", want: 200})
+	h.do(oasRequest{method: "GET", path: "/v1/webhooks/{id}/deliveries", id: wh, query: "since=soon", want: 400})
+	h.do(oasRequest{method: "GET", path: "/v1/webhooks/{id}/stats", id: wh, want: 200})
 	h.do(oasRequest{method: "POST", path: "/v1/webhooks/{id}/verify", id: wh, want: 503}) // no Temporal here
 	h.do(oasRequest{method: "GET", path: "/v1/databases/{id}/webhooks", id: db, want: 200})
 	h.do(oasRequest{method: "GET", path: "/v1/collections/{id}/webhooks", id: col, want: 200})
@@ -351,7 +367,8 @@ type oasHarness struct {
 type oasRequest struct {
 	method      string
 	path        string // as in the description: /v1/databases/{id}
-	id          string // replaces the path's parameter
+	id          string // replaces the path's {id} (or its one parameter)
+	keyID       string // replaces {key_id}
 	query       string
 	body        string
 	contentType string // default application/json when there is a body
@@ -377,7 +394,8 @@ func (h *oasHarness) do(r oasRequest) any {
 		h.checkRequestBody(key, op, r)
 	}
 
-	target := regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(r.path, url.PathEscape(r.id))
+	target := strings.Replace(r.path, "{key_id}", url.PathEscape(r.keyID), 1)
+	target = regexp.MustCompile(`\{[^}]+\}`).ReplaceAllString(target, url.PathEscape(r.id))
 	if r.query != "" {
 		target += "?" + r.query
 	}

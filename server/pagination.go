@@ -41,13 +41,24 @@ func respondList[T models.Identified, R any](c *gin.Context, filters []models.Fi
 	respondPage(c, append(filters, models.InAccount(accountOf(c))), view, store)
 }
 
+// respondNewestFirst answers one page of the request's account's T, newest first.
+func respondNewestFirst[T models.Identified, R any](c *gin.Context, filters []models.Filter, view func(*T) R, store *models.Store) {
+	page, ok := pageRequest(c)
+	if ok {
+		page.NewestFirst = true
+		respondItems(c, page, append(filters, models.InAccount(accountOf(c))), view, store)
+	}
+}
+
 // respondPage answers one page of T that pass the filters, whichever
 // account they belong to: for the operator's lists, which name their scope.
 func respondPage[T models.Identified, R any](c *gin.Context, filters []models.Filter, view func(*T) R, store *models.Store) {
-	page, ok := pageRequest(c)
-	if !ok {
-		return
+	if page, ok := pageRequest(c); ok {
+		respondItems(c, page, filters, view, store)
 	}
+}
+
+func respondItems[T models.Identified, R any](c *gin.Context, page models.PageRequest, filters []models.Filter, view func(*T) R, store *models.Store) {
 	result, err := models.List[T](c.Request.Context(), store, page, filters...)
 	if err != nil {
 		storeError(c, err)

@@ -97,6 +97,7 @@ func (s *Server) Handler() http.Handler {
 	s.routeWebhooks(v1)
 	v1.POST("/events", s.createEvent)
 	v1.POST("/events/batch", s.createEventBatch)
+	s.routeDeliveries(v1)
 	v1.GET("/signing-keys", s.listSigningKeys)
 	return r
 }
