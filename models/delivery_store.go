@@ -132,7 +132,7 @@ var awaitingVerification = []WebhookStatus{WebhookUnverified, WebhookVerificatio
 func (s *Store) MarkWebhookVerified(ctx context.Context, id, url string, at time.Time) (bool, error) {
 	res := s.db.WithContext(ctx).Model(&Webhook{}).
 		Where("id = ? AND url = ? AND status IN ?", id, url, awaitingVerification).
-		Updates(map[string]any{"status": WebhookActive, "verified_at": at, "active_since": at, "updated_at": at})
+		Updates(map[string]any{"status": WebhookActive, "verified_at": at, "active_since": at, "updated_at": at, "version": gorm.Expr("version + 1")})
 	return res.RowsAffected > 0, res.Error
 }
 
@@ -141,5 +141,5 @@ func (s *Store) MarkWebhookVerified(ctx context.Context, id, url string, at time
 func (s *Store) ExpireWebhookVerification(ctx context.Context, id string) error {
 	return s.db.WithContext(ctx).Model(&Webhook{}).
 		Where("id = ? AND status = ?", id, WebhookUnverified).
-		Updates(map[string]any{"status": WebhookVerificationFailed, "updated_at": Now()}).Error
+		Updates(map[string]any{"status": WebhookVerificationFailed, "updated_at": Now(), "version": gorm.Expr("version + 1")}).Error
 }

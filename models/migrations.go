@@ -19,6 +19,7 @@ var allModels = []any{
 // the same on MySQL and SQLite, so use GORM's Migrator, not raw DDL.
 var migrations = []*gormigrate.Migration{
 	migrateAccounts,
+	migrateVersions,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

@@ -43,6 +43,7 @@ const (
 type Webhook struct {
 	ID string `gorm:"primaryKey;size:40" json:"id"`
 	Owned
+	Versioned
 	URL          string        `gorm:"size:2048;not null" json:"url"`
 	Events       []EventType   `gorm:"serializer:json;type:text" json:"events"`
 	DatabaseID   *string       `gorm:"size:40;index" json:"database_id"`

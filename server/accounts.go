@@ -75,13 +75,9 @@ func (s *Server) updateAccount(c *gin.Context) {
 	if errs.answered(c) {
 		return
 	}
-	a, err := s.Store.RenameAccount(c.Request.Context(), c.Param("id"), in.Name)
-	if errors.Is(err, models.ErrNotFound) {
-		notFound(c, "account", c.Param("id"))
-		return
-	}
+	a, err := s.Store.RenameAccount(c.Request.Context(), c.Param("id"), in.Name, models.Precondition{})
 	if err != nil {
-		storeError(c, err)
+		writeFailed(c, "account", c.Param("id"), err)
 		return
 	}
 	c.JSON(http.StatusOK, a)
@@ -98,14 +94,14 @@ func (s *Server) deleteAccount(c *gin.Context) {
 	ctx := c.Request.Context()
 	webhooks, err := s.Store.AccountWebhookIDs(ctx, a.ID)
 	if err == nil {
-		err = s.Store.DeleteAccount(ctx, a.ID)
+		err = s.Store.DeleteAccount(ctx, a.ID, models.Precondition{})
 	}
 	switch {
 	case errors.Is(err, models.ErrDefaultAccount):
 		abortProblem(c, http.StatusConflict, err.Error())
 		return
 	case err != nil:
-		storeError(c, err)
+		writeFailed(c, "account", a.ID, err)
 		return
 	}
 	for _, id := range webhooks {

@@ -49,7 +49,7 @@ func (s *Server) getCollection(c *gin.Context) {
 }
 
 func (s *Server) updateCollection(c *gin.Context) {
-	col, ok := load[models.Collection](c, s.Store, "collection")
+	current, ok := load[models.Collection](c, s.Store, "collection")
 	if !ok {
 		return
 	}
@@ -62,9 +62,14 @@ func (s *Server) updateCollection(c *gin.Context) {
 	if errs.answered(c) {
 		return
 	}
-	setIf(&col.Name, in.Name)
-	if err := s.Store.Save(c.Request.Context(), col); err != nil {
-		storeError(c, err)
+	var change models.Change
+	if in.Name != nil {
+		change = change.Set("name", *in.Name)
+	}
+	col, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, models.Precondition{},
+		fixedChange[models.Collection](change), nil)
+	if err != nil {
+		writeFailed(c, "collection", current.ID, err)
 		return
 	}
 	c.JSON(http.StatusOK, col)
@@ -75,11 +80,8 @@ func (s *Server) deleteCollection(c *gin.Context) {
 	if !ok || s.refuseLinkedWebhooks(c, "collection_id", col.ID) {
 		return
 	}
-	err := s.Store.Transaction(c.Request.Context(), func(tx *models.Store) error {
-		return tx.DeleteCollection(c.Request.Context(), col.ID)
-	})
-	if err != nil {
-		storeError(c, err)
+	if err := s.Store.DeleteCollection(c.Request.Context(), col.AccountID, col.ID, models.Precondition{}); err != nil {
+		writeFailed(c, "collection", col.ID, err)
 		return
 	}
 	c.Status(http.StatusNoContent)

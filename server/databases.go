@@ -29,6 +29,18 @@ func (in *databaseInput) apply(db *models.Database) {
 	setIf(&db.Description, in.Description)
 }
 
+// change is what a PATCH writes: the columns it names.
+func (in *databaseInput) change() models.Change {
+	var c models.Change
+	if in.Name != nil {
+		c = c.Set("name", *in.Name)
+	}
+	if in.Description != nil {
+		c = c.Set("description", *in.Description)
+	}
+	return c
+}
+
 func (s *Server) routeAudience(v1 *gin.RouterGroup) {
 	v1.POST("/databases", s.createDatabase)
 	v1.GET("/databases", s.listDatabases)
@@ -77,7 +89,7 @@ func (s *Server) getDatabase(c *gin.Context) {
 }
 
 func (s *Server) updateDatabase(c *gin.Context) {
-	db, ok := load[models.Database](c, s.Store, "database")
+	current, ok := load[models.Database](c, s.Store, "database")
 	if !ok {
 		return
 	}
@@ -85,9 +97,10 @@ func (s *Server) updateDatabase(c *gin.Context) {
 	if !decodeJSON(c, &in) || in.validate(false).answered(c) {
 		return
 	}
-	in.apply(db)
-	if err := s.Store.Save(c.Request.Context(), db); err != nil {
-		storeError(c, err)
+	db, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, models.Precondition{},
+		fixedChange[models.Database](in.change()), nil)
+	if err != nil {
+		writeFailed(c, "database", current.ID, err)
 		return
 	}
 	c.JSON(http.StatusOK, db)
@@ -104,11 +117,8 @@ func (s *Server) deleteDatabase(c *gin.Context) {
 	if s.refuseLinkedWebhooks(c, "database_id", db.ID) {
 		return
 	}
-	err := s.Store.Transaction(c.Request.Context(), func(tx *models.Store) error {
-		return tx.DeleteDatabase(c.Request.Context(), db.ID)
-	})
-	if err != nil {
-		storeError(c, err)
+	if err := s.Store.DeleteDatabase(c.Request.Context(), db.AccountID, db.ID, models.Precondition{}); err != nil {
+		writeFailed(c, "database", db.ID, err)
 		return
 	}
 	c.Status(http.StatusNoContent)
