@@ -20,6 +20,7 @@ var allModels = []any{
 var migrations = []*gormigrate.Migration{
 	migrateAccounts,
 	migrateVersions,
+	migrateWebhookDisabled,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current
