@@ -75,7 +75,7 @@ func (s *Server) createDatabase(c *gin.Context) {
 		storeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, db)
+	respondTagged(c, http.StatusCreated, &db)
 }
 
 func (s *Server) listDatabases(c *gin.Context) {
@@ -84,12 +84,12 @@ func (s *Server) listDatabases(c *gin.Context) {
 
 func (s *Server) getDatabase(c *gin.Context) {
 	if db, ok := load[models.Database](c, s.Store, "database"); ok {
-		c.JSON(http.StatusOK, db)
+		respondTagged(c, http.StatusOK, db)
 	}
 }
 
 func (s *Server) updateDatabase(c *gin.Context) {
-	current, ok := load[models.Database](c, s.Store, "database")
+	current, pre, ok := loadForWrite[models.Database](c, s.Store, "database")
 	if !ok {
 		return
 	}
@@ -97,27 +97,27 @@ func (s *Server) updateDatabase(c *gin.Context) {
 	if !decodeJSON(c, &in) || in.validate(false).answered(c) {
 		return
 	}
-	db, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, models.Precondition{},
+	db, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
 		fixedChange[models.Database](in.change()), nil)
 	if err != nil {
 		writeFailed(c, "database", current.ID, err)
 		return
 	}
-	c.JSON(http.StatusOK, db)
+	respondTagged(c, http.StatusOK, db)
 }
 
 // deleteDatabase removes a database with all its audience data. Webhooks
 // linked to it must be deleted or relinked first: silently widening or
 // dropping a customer's webhook would surprise them.
 func (s *Server) deleteDatabase(c *gin.Context) {
-	db, ok := load[models.Database](c, s.Store, "database")
+	db, pre, ok := loadForWrite[models.Database](c, s.Store, "database")
 	if !ok {
 		return
 	}
 	if s.refuseLinkedWebhooks(c, "database_id", db.ID) {
 		return
 	}
-	if err := s.Store.DeleteDatabase(c.Request.Context(), db.AccountID, db.ID, models.Precondition{}); err != nil {
+	if err := s.Store.DeleteDatabase(c.Request.Context(), db.AccountID, db.ID, pre); err != nil {
 		writeFailed(c, "database", db.ID, err)
 		return
 	}

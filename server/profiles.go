@@ -45,7 +45,7 @@ func (s *Server) createProfile(c *gin.Context) {
 	}
 	e := profileEvent(models.EventProfileCreate, &p, nil, profileSnapshot(&p))
 	if s.writeWithEvent(c, e, func(tx *models.Store) error { return tx.Create(c.Request.Context(), &p) }) {
-		c.JSON(http.StatusCreated, p)
+		respondTagged(c, http.StatusCreated, &p)
 	}
 }
 
@@ -63,14 +63,14 @@ func (s *Server) listProfiles(c *gin.Context) {
 
 func (s *Server) getProfile(c *gin.Context) {
 	if p, ok := load[models.Profile](c, s.Store, "profile"); ok {
-		c.JSON(http.StatusOK, p)
+		respondTagged(c, http.StatusOK, p)
 	}
 }
 
 // updateProfile changes the given parts; fields are merged key by key and
 // a key set to null is removed, as customers expect from a PATCH.
 func (s *Server) updateProfile(c *gin.Context) {
-	current, ok := load[models.Profile](c, s.Store, "profile")
+	current, pre, ok := loadForWrite[models.Profile](c, s.Store, "profile")
 	if !ok {
 		return
 	}
@@ -79,7 +79,7 @@ func (s *Server) updateProfile(c *gin.Context) {
 		return
 	}
 	var ann announcement
-	p, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, models.Precondition{},
+	p, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
 		func(_ *models.Store, p *models.Profile) (models.Change, error) { return in.change(c, p) },
 		func(tx *models.Store, before, after *models.Profile) error {
 			return ann.store(c, tx, profileEvent(models.EventProfileUpdate, after, profileSnapshot(before), profileSnapshot(after)))
@@ -89,7 +89,7 @@ func (s *Server) updateProfile(c *gin.Context) {
 		return
 	}
 	s.dispatch(c.Request.Context(), ann.event)
-	c.JSON(http.StatusOK, p)
+	respondTagged(c, http.StatusOK, p)
 }
 
 // change is what a PATCH writes to the profile p as it was read: the parts
@@ -115,12 +115,12 @@ func (in *profileInput) change(c *gin.Context, p *models.Profile) (models.Change
 }
 
 func (s *Server) deleteProfile(c *gin.Context) {
-	current, ok := load[models.Profile](c, s.Store, "profile")
+	current, pre, ok := loadForWrite[models.Profile](c, s.Store, "profile")
 	if !ok {
 		return
 	}
 	var ann announcement
-	_, err := s.Store.DeleteProfile(c.Request.Context(), current.AccountID, current.ID, models.Precondition{},
+	_, err := s.Store.DeleteProfile(c.Request.Context(), current.AccountID, current.ID, pre,
 		func(tx *models.Store, p *models.Profile) error {
 			return ann.store(c, tx, profileEvent(models.EventProfileDelete, p, profileSnapshot(p), nil))
 		})

@@ -48,7 +48,7 @@ func (s *Server) createSubprofile(c *gin.Context) {
 	}
 	e := subprofileEvent(models.EventProfileCreate, p, &sub, nil, subprofileSnapshot(&sub))
 	if s.writeWithEvent(c, e, func(tx *models.Store) error { return tx.Create(c.Request.Context(), &sub) }) {
-		c.JSON(http.StatusCreated, sub)
+		respondTagged(c, http.StatusCreated, &sub)
 	}
 }
 
@@ -69,12 +69,12 @@ func (s *Server) listSubprofiles(c *gin.Context) {
 
 func (s *Server) getSubprofile(c *gin.Context) {
 	if sub, ok := load[models.Subprofile](c, s.Store, "subprofile"); ok {
-		c.JSON(http.StatusOK, sub)
+		respondTagged(c, http.StatusOK, sub)
 	}
 }
 
 func (s *Server) updateSubprofile(c *gin.Context) {
-	current, ok := load[models.Subprofile](c, s.Store, "subprofile")
+	current, pre, ok := loadForWrite[models.Subprofile](c, s.Store, "subprofile")
 	if !ok {
 		return
 	}
@@ -94,7 +94,7 @@ func (s *Server) updateSubprofile(c *gin.Context) {
 		return
 	}
 	var ann announcement
-	sub, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, models.Precondition{},
+	sub, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
 		func(_ *models.Store, sub *models.Subprofile) (models.Change, error) {
 			// Merged into the subprofile as read, and only while it is unchanged.
 			change := models.Change{}.AtVersion(sub.Version)
@@ -115,11 +115,11 @@ func (s *Server) updateSubprofile(c *gin.Context) {
 		return
 	}
 	s.dispatch(c.Request.Context(), ann.event)
-	c.JSON(http.StatusOK, sub)
+	respondTagged(c, http.StatusOK, sub)
 }
 
 func (s *Server) deleteSubprofile(c *gin.Context) {
-	current, ok := load[models.Subprofile](c, s.Store, "subprofile")
+	current, pre, ok := loadForWrite[models.Subprofile](c, s.Store, "subprofile")
 	if !ok {
 		return
 	}
@@ -128,7 +128,7 @@ func (s *Server) deleteSubprofile(c *gin.Context) {
 		return
 	}
 	var ann announcement
-	_, err := models.RemoveOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, models.Precondition{},
+	_, err := models.RemoveOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
 		func(tx *models.Store, sub *models.Subprofile) error {
 			return ann.store(c, tx, subprofileEvent(models.EventProfileDelete, p, sub, subprofileSnapshot(sub), nil))
 		})

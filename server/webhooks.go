@@ -109,7 +109,7 @@ func (s *Server) createWebhook(c *gin.Context) {
 	view := webhookViewOf(&w)
 	view.Secret = w.Secret
 	view.Verification = &verificationFile{Filename: w.VerificationFile, Content: w.VerificationContent}
-	c.JSON(http.StatusCreated, view)
+	respondTagged(c, http.StatusCreated, view)
 }
 
 // validate checks the fields that need no database or network.
@@ -226,12 +226,12 @@ func (in *webhookInput) edit(c *gin.Context, tx *models.Store, url string, w *mo
 
 func (s *Server) getWebhook(c *gin.Context) {
 	if w, ok := load[models.Webhook](c, s.Store, "webhook"); ok {
-		c.JSON(http.StatusOK, webhookViewOf(w))
+		respondTagged(c, http.StatusOK, webhookViewOf(w))
 	}
 }
 
 func (s *Server) updateWebhook(c *gin.Context) {
-	current, ok := load[models.Webhook](c, s.Store, "webhook")
+	current, pre, ok := loadForWrite[models.Webhook](c, s.Store, "webhook")
 	if !ok {
 		return
 	}
@@ -253,7 +253,7 @@ func (s *Server) updateWebhook(c *gin.Context) {
 		}
 	}
 	urlChanged := false
-	w, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, models.Precondition{},
+	w, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
 		func(tx *models.Store, w *models.Webhook) (models.Change, error) {
 			edit, ok := in.edit(c, tx, url, w)
 			if !ok {
@@ -269,15 +269,15 @@ func (s *Server) updateWebhook(c *gin.Context) {
 	if urlChanged {
 		s.startVerification(c, w.ID)
 	}
-	c.JSON(http.StatusOK, webhookViewOf(w))
+	respondTagged(c, http.StatusOK, webhookViewOf(w))
 }
 
 func (s *Server) deleteWebhook(c *gin.Context) {
-	current, ok := load[models.Webhook](c, s.Store, "webhook")
+	current, pre, ok := loadForWrite[models.Webhook](c, s.Store, "webhook")
 	if !ok {
 		return
 	}
-	if _, err := models.RemoveOwned[models.Webhook](c.Request.Context(), s.Store, current.AccountID, current.ID, models.Precondition{}, nil); err != nil {
+	if _, err := models.RemoveOwned[models.Webhook](c.Request.Context(), s.Store, current.AccountID, current.ID, pre, nil); err != nil {
 		writeFailed(c, "webhook", current.ID, err)
 		return
 	}
