@@ -403,9 +403,8 @@ func TestRetryDeliveryToAPausedWebhookWaitsUnsent(t *testing.T) {
 	if _, err := a.DeliverFirstAttempts(t.Context(), e.ID); err != nil {
 		t.Fatal(err)
 	}
-	w.Status = models.WebhookPaused
-	if err := a.Store.Save(t.Context(), w); err != nil {
-		t.Fatal(err)
+	if paused, err := a.Store.TransitionWebhook(t.Context(), w.ID, models.PauseWebhook()); err != nil || !paused {
+		t.Fatalf("pause: %v, %v", paused, err)
 	}
 	err := a.RetryDelivery(t.Context(), deliveryOf(t, a, e.ID, w.ID).ID)
 	if appErr := applicationError(t, err); appErr.NonRetryable() || appErr.NextRetryDelay() != pausedRecheckDelay {

@@ -91,7 +91,7 @@ func TestPayloadIsRenderedOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Profile.Fields = models.Fields{"name": "Changed"}
-	if err := a.Store.Save(t.Context(), &f.Profile); err != nil {
+	if err := a.Store.DB(t.Context()).Model(&f.Profile).Select("Fields").Updates(&f.Profile).Error; err != nil {
 		t.Fatal(err)
 	}
 	again, err := a.enrichedEvent(t.Context(), e.ID)

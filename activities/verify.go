@@ -39,7 +39,7 @@ func (a *Activities) CheckVerification(ctx context.Context, webhookID string) (V
 	if !res.Passed {
 		return res, nil
 	}
-	activated, err := a.Store.MarkWebhookVerified(ctx, w.ID, w.URL, models.Now())
+	activated, err := a.Store.TransitionWebhook(ctx, w.ID, models.VerifyWebhook(w.URL, models.Now()))
 	if err != nil || activated {
 		return res, err
 	}
@@ -61,7 +61,8 @@ func (a *Activities) CheckVerification(ctx context.Context, webhookID string) (V
 // unverified becomes verification_failed. Any other status, or a deleted
 // webhook, is left alone.
 func (a *Activities) ExpireVerification(ctx context.Context, webhookID string) error {
-	return a.Store.ExpireWebhookVerification(ctx, webhookID)
+	_, err := a.Store.TransitionWebhook(ctx, webhookID, models.ExpireWebhookVerification())
+	return err
 }
 
 func (a *Activities) webhookToVerify(ctx context.Context, id string) (*models.Webhook, error) {

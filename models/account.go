@@ -11,7 +11,8 @@ const DefaultAccountID = "acc_default"
 // their collections, profiles, subprofiles and messages), events, webhooks
 // and deliveries; nothing of it is visible from another account.
 type Account struct {
-	ID        string    `gorm:"primaryKey;size:40" json:"id"`
+	ID string `gorm:"primaryKey;size:40" json:"id"`
+	Versioned
 	Name      string    `gorm:"size:255;not null" json:"name"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`

@@ -20,10 +20,17 @@ func (s *Store) AccountWebhookIDs(ctx context.Context, accountID string) ([]stri
 // DeleteAccount removes an account and everything it owns. Keys go first,
 // so access ends at once, and webhooks next, so deliveries in flight find
 // nothing to send to; the account row goes last, so a deletion that stops
-// half-way is finished by asking again.
-func (s *Store) DeleteAccount(ctx context.Context, accountID string) error {
+// half-way is finished by asking again. It starts only if pre holds, and
+// first claims the account by adding one to its version: a stale If-Match
+// never deletes anything, and one that held is no longer current once
+// anything was deleted.
+func (s *Store) DeleteAccount(ctx context.Context, accountID string, pre Precondition) error {
 	if accountID == DefaultAccountID {
 		return ErrDefaultAccount
+	}
+	noChange := func(*Store, *Account) (Change, error) { return Change{}, nil }
+	if _, err := revise(ctx, s, anyRow, accountID, pre, noChange, nil); err != nil {
+		return err
 	}
 	db := s.db.WithContext(ctx)
 	deliveries := db.Model(&Delivery{}).Select("id").Where("account_id = ?", accountID)
@@ -50,17 +57,13 @@ func (s *Store) DeleteAccount(ctx context.Context, accountID string) error {
 }
 
 // RenameAccount changes an account's name, when given, in one conditional
-// UPDATE, and returns the account as it now is.
-func (s *Store) RenameAccount(ctx context.Context, id string, name *string) (*Account, error) {
-	if name != nil {
-		res := s.db.WithContext(ctx).Model(&Account{}).Where("id = ?", id).
-			Updates(map[string]any{"name": *name, "updated_at": Now()})
-		if res.Error != nil {
-			return nil, res.Error
+// UPDATE that also checks pre, and returns the account as it now is.
+func (s *Store) RenameAccount(ctx context.Context, id string, name *string, pre Precondition) (*Account, error) {
+	return revise(ctx, s, anyRow, id, pre, func(*Store, *Account) (Change, error) {
+		var c Change
+		if name != nil {
+			c = c.Set("name", *name)
 		}
-		if res.RowsAffected == 0 {
-			return nil, ErrNotFound
-		}
-	}
-	return Get[Account](ctx, s, id)
+		return c, nil
+	}, nil)
 }

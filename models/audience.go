@@ -6,6 +6,7 @@ import "time"
 type Database struct {
 	ID string `gorm:"primaryKey;size:40" json:"id"`
 	Owned
+	Versioned
 	Name        string    `gorm:"size:255;not null" json:"name"`
 	Description string    `gorm:"size:1024;not null;default:''" json:"description"`
 	CreatedAt   time.Time `json:"created_at"`
@@ -16,6 +17,7 @@ type Database struct {
 type Collection struct {
 	ID string `gorm:"primaryKey;size:40" json:"id"`
 	Owned
+	Versioned
 	DatabaseID string    `gorm:"size:40;not null;index" json:"database_id"`
 	Name       string    `gorm:"size:255;not null" json:"name"`
 	CreatedAt  time.Time `json:"created_at"`
@@ -29,6 +31,7 @@ type Fields map[string]any
 type Profile struct {
 	ID string `gorm:"primaryKey;size:40" json:"id"`
 	Owned
+	Versioned
 	DatabaseID string    `gorm:"size:40;not null;index:idx_profiles_database_email,priority:1" json:"database_id"`
 	Email      string    `gorm:"size:320;not null;index:idx_profiles_database_email,priority:2" json:"email"`
 	Fields     Fields    `gorm:"serializer:json;type:text" json:"fields"`
@@ -41,6 +44,7 @@ type Profile struct {
 type Subprofile struct {
 	ID string `gorm:"primaryKey;size:40" json:"id"`
 	Owned
+	Versioned
 	ProfileID    string    `gorm:"size:40;not null;index" json:"profile_id"`
 	CollectionID string    `gorm:"size:40;not null;index" json:"collection_id"`
 	Fields       Fields    `gorm:"serializer:json;type:text" json:"fields"`

@@ -24,13 +24,6 @@ func (s *Store) Create(ctx context.Context, v any) error {
 	return translate(s.db.WithContext(ctx).Create(v).Error)
 }
 
-// Save writes every column of v (a pointer to a model with its id set).
-func (s *Store) Save(ctx context.Context, v any) error {
-	return translate(s.db.WithContext(ctx).Omit(clauseAssociations).Save(v).Error)
-}
-
-const clauseAssociations = "*.*" // GORM's "all associations" selector
-
 // Delete removes the row of type T with the given id, or returns ErrNotFound.
 func Delete[T any](ctx context.Context, s *Store, id string) error {
 	res := s.db.WithContext(ctx).Where("id = ?", id).Delete(new(T))

@@ -126,25 +126,3 @@ func (s *Store) SaveEventPayload(ctx context.Context, e *Event) (bool, error) {
 		Updates(e)
 	return res.RowsAffected > 0, res.Error
 }
-
-// awaitingVerification are the statuses a passed ownership check may
-// activate; any other status was set by the owner or by an earlier pass.
-var awaitingVerification = []WebhookStatus{WebhookUnverified, WebhookVerificationFailed}
-
-// MarkWebhookVerified activates a webhook whose ownership was proven at url,
-// in one compare-and-set: only while the webhook still has that url and is
-// awaiting verification. It reports whether the webhook was activated.
-func (s *Store) MarkWebhookVerified(ctx context.Context, id, url string, at time.Time) (bool, error) {
-	res := s.db.WithContext(ctx).Model(&Webhook{}).
-		Where("id = ? AND url = ? AND status IN ?", id, url, awaitingVerification).
-		Updates(map[string]any{"status": WebhookActive, "verified_at": at, "active_since": at, "updated_at": at})
-	return res.RowsAffected > 0, res.Error
-}
-
-// ExpireWebhookVerification marks a still-unverified webhook as having
-// failed verification; a webhook in any other status, or gone, is left alone.
-func (s *Store) ExpireWebhookVerification(ctx context.Context, id string) error {
-	return s.db.WithContext(ctx).Model(&Webhook{}).
-		Where("id = ? AND status = ?", id, WebhookUnverified).
-		Updates(map[string]any{"status": WebhookVerificationFailed, "updated_at": Now()}).Error
-}

@@ -129,33 +129,3 @@ func TestRecordAttemptMovesOnlyPendingDeliveries(t *testing.T) {
 		t.Errorf("FailPendingDelivery on a success = %v, %v; want false", failed, err)
 	}
 }
-
-func TestMarkWebhookVerifiedComparesURLAndStatus(t *testing.T) {
-	store := modelstest.Open(t)
-	ctx := t.Context()
-	unverified := func(w *models.Webhook) { w.Status, w.ActiveSince = models.WebhookUnverified, nil }
-	w := deliveryStoreWebhook(t, store, unverified)
-	paused := deliveryStoreWebhook(t, store, func(w *models.Webhook) { w.Status = models.WebhookPaused })
-	at := models.Now()
-
-	for _, tc := range []struct {
-		id, url string
-		want    bool
-	}{
-		{w.ID, "https://example.com/other", false},
-		{paused.ID, paused.URL, false},
-		{w.ID, w.URL, true},
-		{w.ID, w.URL, false}, // already active
-	} {
-		if got, err := store.MarkWebhookVerified(ctx, tc.id, tc.url, at); err != nil || got != tc.want {
-			t.Errorf("MarkWebhookVerified(%s, %s) = %v, %v; want %v", tc.id, tc.url, got, err, tc.want)
-		}
-	}
-	got, err := models.Get[models.Webhook](ctx, store, w.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got.Status != models.WebhookActive || !got.VerifiedAt.Equal(at) || !got.ActiveSince.Equal(at) {
-		t.Errorf("webhook %s verified %v active since %v, want active at %v", got.Status, got.VerifiedAt, got.ActiveSince, at)
-	}
-}

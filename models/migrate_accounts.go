@@ -41,10 +41,12 @@ var migrateAccounts = &gormigrate.Migration{
 	},
 }
 
-// createDefaultAccount adds the account the operator token acts in.
+// createDefaultAccount adds the account the operator token acts in. It
+// writes the columns this migration created, so later columns (which have
+// defaults) need not exist yet.
 func createDefaultAccount(tx *gorm.DB) error {
 	now := Now()
-	return tx.Create(&Account{ID: DefaultAccountID, Name: "Default account", CreatedAt: now, UpdatedAt: now}).Error
+	return tx.Create(&accountV1{ID: DefaultAccountID, Name: "Default account", CreatedAt: now, UpdatedAt: now}).Error
 }
 
 // The schema as this migration left it, so later changes to the models

@@ -23,6 +23,8 @@ var migrations = []*gormigrate.Migration{
 	migrateIdempotency,
 	migrateLeases,
 	migrateDeliveryLog,
+	migrateVersions,
+	migrateWebhookDisabled,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

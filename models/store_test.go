@@ -150,7 +150,7 @@ func TestDeleteDatabaseRemovesItsAudience(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := store.Transaction(ctx, func(tx *models.Store) error { return tx.DeleteDatabase(ctx, db.ID) }); err != nil {
+	if err := store.DeleteDatabase(ctx, db.AccountID, db.ID, models.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
 	for id, exists := range map[string]func() (bool, error){

@@ -15,7 +15,8 @@ const (
 	WebhookActive WebhookStatus = "active"
 	// WebhookPaused receives nothing until resumed.
 	WebhookPaused WebhookStatus = "paused"
-	// WebhookDisabled was switched off, by its owner or by hookflow.
+	// WebhookDisabled was switched off, by its owner or by hookflow
+	// (DisabledBy says which).
 	WebhookDisabled WebhookStatus = "disabled"
 	// WebhookVerificationFailed never proved ownership within the verification window.
 	WebhookVerificationFailed WebhookStatus = "verification_failed"
@@ -43,6 +44,7 @@ const (
 type Webhook struct {
 	ID string `gorm:"primaryKey;size:40" json:"id"`
 	Owned
+	Versioned
 	URL          string        `gorm:"size:2048;not null" json:"url"`
 	Events       []EventType   `gorm:"serializer:json;type:text" json:"events"`
 	DatabaseID   *string       `gorm:"size:40;index" json:"database_id"`
@@ -55,6 +57,10 @@ type Webhook struct {
 	ActiveSince *time.Time `json:"active_since"`
 	// VerifiedAt is when ownership of the current URL was last proven.
 	VerifiedAt *time.Time `json:"verified_at"`
+	// DisabledBy and DisabledReason say who disabled the webhook and why,
+	// while it is disabled.
+	DisabledBy     *WebhookActor `gorm:"size:16" json:"disabled_by"`
+	DisabledReason *string       `gorm:"size:1024" json:"disabled_reason"`
 	// Secret is the Standard Webhooks signing secret (whsec_…). It leaves
 	// the API only in the create response.
 	Secret string `gorm:"size:128;not null" json:"-"`

@@ -52,7 +52,7 @@ func (s *Server) createAccount(c *gin.Context) {
 		storeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, a)
+	respondTagged(c, http.StatusCreated, &a)
 }
 
 func (s *Server) listAccounts(c *gin.Context) {
@@ -61,11 +61,15 @@ func (s *Server) listAccounts(c *gin.Context) {
 
 func (s *Server) getAccount(c *gin.Context) {
 	if a, ok := loadAccount(c, s.Store); ok {
-		c.JSON(http.StatusOK, a)
+		respondTagged(c, http.StatusOK, a)
 	}
 }
 
 func (s *Server) updateAccount(c *gin.Context) {
+	current, pre, ok := loadAccountForWrite(c, s.Store)
+	if !ok {
+		return
+	}
 	var in accountInput
 	if !decodeJSON(c, &in) {
 		return
@@ -75,37 +79,33 @@ func (s *Server) updateAccount(c *gin.Context) {
 	if errs.answered(c) {
 		return
 	}
-	a, err := s.Store.RenameAccount(c.Request.Context(), c.Param("id"), in.Name)
-	if errors.Is(err, models.ErrNotFound) {
-		notFound(c, "account", c.Param("id"))
-		return
-	}
+	a, err := s.Store.RenameAccount(c.Request.Context(), current.ID, in.Name, pre)
 	if err != nil {
-		storeError(c, err)
+		writeFailed(c, "account", current.ID, err)
 		return
 	}
-	c.JSON(http.StatusOK, a)
+	respondTagged(c, http.StatusOK, a)
 }
 
 // deleteAccount removes an account with everything it owns and stops its
 // webhooks' workflows; deliveries in flight find their webhook gone and
 // send nothing more.
 func (s *Server) deleteAccount(c *gin.Context) {
-	a, ok := loadAccount(c, s.Store)
+	a, pre, ok := loadAccountForWrite(c, s.Store)
 	if !ok {
 		return
 	}
 	ctx := c.Request.Context()
 	webhooks, err := s.Store.AccountWebhookIDs(ctx, a.ID)
 	if err == nil {
-		err = s.Store.DeleteAccount(ctx, a.ID)
+		err = s.Store.DeleteAccount(ctx, a.ID, pre)
 	}
 	switch {
 	case errors.Is(err, models.ErrDefaultAccount):
 		abortProblem(c, http.StatusConflict, err.Error())
 		return
 	case err != nil:
-		storeError(c, err)
+		writeFailed(c, "account", a.ID, err)
 		return
 	}
 	for _, id := range webhooks {
@@ -172,4 +172,15 @@ func loadAccount(c *gin.Context, store *models.Store) (*models.Account, bool) {
 		return nil, false
 	}
 	return a, true
+}
+
+// loadAccountForWrite is loadAccount for a PATCH or DELETE: it also
+// evaluates the request's If-Match (see ifMatch).
+func loadAccountForWrite(c *gin.Context, store *models.Store) (*models.Account, models.Precondition, bool) {
+	a, ok := loadAccount(c, store)
+	if !ok {
+		return nil, models.Precondition{}, false
+	}
+	pre, ok := ifMatch(c, "account", a.ID, a.Version)
+	return a, pre, ok
 }

@@ -31,7 +31,7 @@ func (s *Server) createCollection(c *gin.Context) {
 		storeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, col)
+	respondTagged(c, http.StatusCreated, &col)
 }
 
 func (s *Server) listCollections(c *gin.Context) {
@@ -44,12 +44,12 @@ func (s *Server) listCollections(c *gin.Context) {
 
 func (s *Server) getCollection(c *gin.Context) {
 	if col, ok := load[models.Collection](c, s.Store, "collection"); ok {
-		c.JSON(http.StatusOK, col)
+		respondTagged(c, http.StatusOK, col)
 	}
 }
 
 func (s *Server) updateCollection(c *gin.Context) {
-	col, ok := load[models.Collection](c, s.Store, "collection")
+	current, pre, ok := loadForWrite[models.Collection](c, s.Store, "collection")
 	if !ok {
 		return
 	}
@@ -62,24 +62,26 @@ func (s *Server) updateCollection(c *gin.Context) {
 	if errs.answered(c) {
 		return
 	}
-	setIf(&col.Name, in.Name)
-	if err := s.Store.Save(c.Request.Context(), col); err != nil {
-		storeError(c, err)
+	var change models.Change
+	if in.Name != nil {
+		change = change.Set("name", *in.Name)
+	}
+	col, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
+		fixedChange[models.Collection](change), nil)
+	if err != nil {
+		writeFailed(c, "collection", current.ID, err)
 		return
 	}
-	c.JSON(http.StatusOK, col)
+	respondTagged(c, http.StatusOK, col)
 }
 
 func (s *Server) deleteCollection(c *gin.Context) {
-	col, ok := load[models.Collection](c, s.Store, "collection")
+	col, pre, ok := loadForWrite[models.Collection](c, s.Store, "collection")
 	if !ok || s.refuseLinkedWebhooks(c, "collection_id", col.ID) {
 		return
 	}
-	err := s.Store.Transaction(c.Request.Context(), func(tx *models.Store) error {
-		return tx.DeleteCollection(c.Request.Context(), col.ID)
-	})
-	if err != nil {
-		storeError(c, err)
+	if err := s.Store.DeleteCollection(c.Request.Context(), col.AccountID, col.ID, pre); err != nil {
+		writeFailed(c, "collection", col.ID, err)
 		return
 	}
 	c.Status(http.StatusNoContent)

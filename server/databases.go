@@ -29,6 +29,18 @@ func (in *databaseInput) apply(db *models.Database) {
 	setIf(&db.Description, in.Description)
 }
 
+// change is what a PATCH writes: the columns it names.
+func (in *databaseInput) change() models.Change {
+	var c models.Change
+	if in.Name != nil {
+		c = c.Set("name", *in.Name)
+	}
+	if in.Description != nil {
+		c = c.Set("description", *in.Description)
+	}
+	return c
+}
+
 func (s *Server) routeAudience(v1 *gin.RouterGroup) {
 	v1.POST("/databases", s.createDatabase)
 	v1.GET("/databases", s.listDatabases)
@@ -63,7 +75,7 @@ func (s *Server) createDatabase(c *gin.Context) {
 		storeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, db)
+	respondTagged(c, http.StatusCreated, &db)
 }
 
 func (s *Server) listDatabases(c *gin.Context) {
@@ -72,12 +84,12 @@ func (s *Server) listDatabases(c *gin.Context) {
 
 func (s *Server) getDatabase(c *gin.Context) {
 	if db, ok := load[models.Database](c, s.Store, "database"); ok {
-		c.JSON(http.StatusOK, db)
+		respondTagged(c, http.StatusOK, db)
 	}
 }
 
 func (s *Server) updateDatabase(c *gin.Context) {
-	db, ok := load[models.Database](c, s.Store, "database")
+	current, pre, ok := loadForWrite[models.Database](c, s.Store, "database")
 	if !ok {
 		return
 	}
@@ -85,30 +97,28 @@ func (s *Server) updateDatabase(c *gin.Context) {
 	if !decodeJSON(c, &in) || in.validate(false).answered(c) {
 		return
 	}
-	in.apply(db)
-	if err := s.Store.Save(c.Request.Context(), db); err != nil {
-		storeError(c, err)
+	db, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
+		fixedChange[models.Database](in.change()), nil)
+	if err != nil {
+		writeFailed(c, "database", current.ID, err)
 		return
 	}
-	c.JSON(http.StatusOK, db)
+	respondTagged(c, http.StatusOK, db)
 }
 
 // deleteDatabase removes a database with all its audience data. Webhooks
 // linked to it must be deleted or relinked first: silently widening or
 // dropping a customer's webhook would surprise them.
 func (s *Server) deleteDatabase(c *gin.Context) {
-	db, ok := load[models.Database](c, s.Store, "database")
+	db, pre, ok := loadForWrite[models.Database](c, s.Store, "database")
 	if !ok {
 		return
 	}
 	if s.refuseLinkedWebhooks(c, "database_id", db.ID) {
 		return
 	}
-	err := s.Store.Transaction(c.Request.Context(), func(tx *models.Store) error {
-		return tx.DeleteDatabase(c.Request.Context(), db.ID)
-	})
-	if err != nil {
-		storeError(c, err)
+	if err := s.Store.DeleteDatabase(c.Request.Context(), db.AccountID, db.ID, pre); err != nil {
+		writeFailed(c, "database", db.ID, err)
 		return
 	}
 	c.Status(http.StatusNoContent)

@@ -95,7 +95,7 @@ func (s *Server) createMessage(c *gin.Context) {
 		storeError(c, err)
 		return
 	}
-	c.JSON(http.StatusCreated, s.messageView(&msg))
+	respondContentTagged(c, http.StatusCreated, s.messageView(&msg))
 }
 
 func (s *Server) getMessage(c *gin.Context) {
@@ -108,7 +108,7 @@ func (s *Server) getMessage(c *gin.Context) {
 		storeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, s.messageView(msg))
+	respondContentTagged(c, http.StatusOK, s.messageView(msg))
 }
 
 func (s *Server) messageView(msg *models.Message) messageView {

@@ -261,8 +261,10 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	h.do(oasRequest{method: "GET", path: "/v1/databases", query: "limit=1", want: 200})
 	h.do(oasRequest{method: "GET", path: "/v1/databases", query: "limit=0", want: 400})
 	h.do(oasRequest{method: "GET", path: "/v1/databases/{id}", id: db, want: 200})
+	dbTag := h.last.Get("ETag")
 	h.do(oasRequest{method: "GET", path: "/v1/databases/{id}", id: missingDB, want: 404})
-	h.do(oasRequest{method: "PATCH", path: "/v1/databases/{id}", id: db, body: `{"description":""}`, want: 200})
+	h.do(oasRequest{method: "PATCH", path: "/v1/databases/{id}", id: db, body: `{"description":""}`, ifMatch: dbTag, want: 200})
+	h.do(oasRequest{method: "PATCH", path: "/v1/databases/{id}", id: db, body: `{"name":"Stale"}`, ifMatch: dbTag, want: 412})
 
 	// Collections, profiles, subprofiles.
 	col := h.id(h.do(oasRequest{method: "POST", path: "/v1/databases/{id}/collections", id: db, body: `{"name":"Orders"}`, want: 201}))
@@ -335,6 +337,8 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	// Deletes: refused while a webhook is linked, then in order.
 	h.do(oasRequest{method: "DELETE", path: "/v1/databases/{id}", id: db, want: 409})
 	h.do(oasRequest{method: "DELETE", path: "/v1/collections/{id}", id: col, want: 409})
+	h.do(oasRequest{method: "DELETE", path: "/v1/webhooks/{id}", id: wh, ifMatch: "v1", want: 400})
+	h.do(oasRequest{method: "DELETE", path: "/v1/webhooks/{id}", id: wh, ifMatch: `"stale"`, want: 412})
 	h.do(oasRequest{method: "DELETE", path: "/v1/webhooks/{id}", id: wh, want: 204})
 	h.do(oasRequest{method: "DELETE", path: "/v1/webhooks/{id}", id: wh, want: 404})
 	h.do(oasRequest{method: "DELETE", path: "/v1/subprofiles/{id}", id: sub, want: 204})
@@ -362,6 +366,7 @@ type oasHarness struct {
 	engine  *gin.Engine
 	v       *oasValidator
 	covered map[string]bool
+	last    http.Header // the headers of the last answer
 }
 
 type oasRequest struct {
@@ -373,7 +378,8 @@ type oasRequest struct {
 	body        string
 	contentType string // default application/json when there is a body
 	noAuth      bool
-	invalidBody bool // the body breaks the request schema on purpose
+	invalidBody bool   // the body breaks the request schema on purpose
+	ifMatch     string // sent as If-Match, which the operation must declare
 	want        int
 }
 
@@ -390,6 +396,9 @@ func (h *oasHarness) do(r oasRequest) any {
 	}
 
 	h.checkQuery(key, item, op, r.query)
+	if r.ifMatch != "" && !h.declared(key, item, op, "header")["If-Match"] {
+		t.Errorf("%s: header If-Match is not declared", key)
+	}
 	if r.body != "" && r.contentType == "" {
 		h.checkRequestBody(key, op, r)
 	}
@@ -403,6 +412,9 @@ func (h *oasHarness) do(r oasRequest) any {
 	if !r.noAuth {
 		req.Header.Set("Authorization", "Bearer "+oasToken)
 	}
+	if r.ifMatch != "" {
+		req.Header.Set("If-Match", r.ifMatch)
+	}
 	if r.body != "" {
 		ct := r.contentType
 		if ct == "" {
@@ -412,6 +424,7 @@ func (h *oasHarness) do(r oasRequest) any {
 	}
 	rec := httptest.NewRecorder()
 	h.engine.ServeHTTP(rec, req)
+	h.last = rec.Header()
 	if rec.Code != r.want {
 		t.Fatalf("%s %s: status %d, want %d; body: %.500s", r.method, target, rec.Code, r.want, rec.Body.String())
 	}
@@ -491,6 +504,21 @@ func (h *oasHarness) checkRequestBody(key string, op map[string]any, r oasReques
 
 // checkQuery requires every query parameter sent to be declared.
 func (h *oasHarness) checkQuery(key string, item, op map[string]any, query string) {
+	declared := h.declared(key, item, op, "query")
+	values, err := url.ParseQuery(query)
+	if err != nil {
+		h.t.Fatalf("%s: bad test query %q", key, query)
+	}
+	for name := range values {
+		if !declared[name] {
+			h.t.Errorf("%s: query parameter %q is not declared", key, name)
+		}
+	}
+}
+
+// declared are the names of the parameters in (query, header, ...) that
+// the path item and the operation declare.
+func (h *oasHarness) declared(key string, item, op map[string]any, in string) map[string]bool {
 	declared := map[string]bool{}
 	for _, list := range []any{item["parameters"], op["parameters"]} {
 		params, _ := list.([]any)
@@ -501,20 +529,12 @@ func (h *oasHarness) checkQuery(key string, item, op map[string]any, query strin
 				continue
 			}
 			m, _ := p.(map[string]any)
-			if m["in"] == "query" {
+			if m["in"] == in {
 				declared[fmt.Sprint(m["name"])] = true
 			}
 		}
 	}
-	values, err := url.ParseQuery(query)
-	if err != nil {
-		h.t.Fatalf("%s: bad test query %q", key, query)
-	}
-	for name := range values {
-		if !declared[name] {
-			h.t.Errorf("%s: query parameter %q is not declared", key, name)
-		}
-	}
+	return declared
 }
 
 // id returns the "id" member of a JSON object answer.

@@ -6,9 +6,11 @@ import (
 	"github.com/hookflow/hookflow/models"
 )
 
-// writeWithEvent stores a change to audience data and the event announcing
-// it in one transaction, then has the event's delivery started in the
-// background: the change and its event exist together or not at all.
+// Every change to audience data is stored with the event announcing it, in
+// one transaction, and the event's delivery is started in the background
+// once both are: the change and its event exist together or not at all.
+
+// writeWithEvent stores a new row and the event announcing it.
 func (s *Server) writeWithEvent(c *gin.Context, e *models.Event, write func(tx *models.Store) error) bool {
 	ctx := c.Request.Context()
 	err := s.Store.Transaction(ctx, func(tx *models.Store) error {
@@ -23,6 +25,17 @@ func (s *Server) writeWithEvent(c *gin.Context, e *models.Event, write func(tx *
 	}
 	s.dispatch(e)
 	return true
+}
+
+// announcement is the event a conditional write (models.ReviseOwned,
+// RemoveOwned) stores in its transaction, computed from the rows it
+// changed; the handler dispatches it once the write committed. A write that
+// starts over stores the event of its last attempt only.
+type announcement struct{ event *models.Event }
+
+func (a *announcement) store(c *gin.Context, tx *models.Store, e *models.Event) error {
+	a.event = e
+	return tx.Create(c.Request.Context(), e)
 }
 
 // profileEvent announces a change to a profile; before and after are

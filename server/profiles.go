@@ -45,7 +45,7 @@ func (s *Server) createProfile(c *gin.Context) {
 	}
 	e := profileEvent(models.EventProfileCreate, &p, nil, profileSnapshot(&p))
 	if s.writeWithEvent(c, e, func(tx *models.Store) error { return tx.Create(c.Request.Context(), &p) }) {
-		c.JSON(http.StatusCreated, p)
+		respondTagged(c, http.StatusCreated, &p)
 	}
 }
 
@@ -63,14 +63,14 @@ func (s *Server) listProfiles(c *gin.Context) {
 
 func (s *Server) getProfile(c *gin.Context) {
 	if p, ok := load[models.Profile](c, s.Store, "profile"); ok {
-		c.JSON(http.StatusOK, p)
+		respondTagged(c, http.StatusOK, p)
 	}
 }
 
 // updateProfile changes the given parts; fields are merged key by key and
 // a key set to null is removed, as customers expect from a PATCH.
 func (s *Server) updateProfile(c *gin.Context) {
-	p, ok := load[models.Profile](c, s.Store, "profile")
+	current, pre, ok := loadForWrite[models.Profile](c, s.Store, "profile")
 	if !ok {
 		return
 	}
@@ -78,30 +78,58 @@ func (s *Server) updateProfile(c *gin.Context) {
 	if !decodeJSON(c, &in) || in.validate(false).answered(c) {
 		return
 	}
-	before := profileSnapshot(p)
-	setIf(&p.Email, in.Email)
-	p.Fields = mergeFields(p.Fields, in.Fields)
-	if !mergedFieldsFit(c, p.Fields) {
+	var ann announcement
+	p, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
+		func(_ *models.Store, p *models.Profile) (models.Change, error) { return in.change(c, p) },
+		func(tx *models.Store, before, after *models.Profile) error {
+			return ann.store(c, tx, profileEvent(models.EventProfileUpdate, after, profileSnapshot(before), profileSnapshot(after)))
+		})
+	if err != nil {
+		writeFailed(c, "profile", current.ID, err)
 		return
 	}
+	s.dispatch(ann.event)
+	respondTagged(c, http.StatusOK, p)
+}
+
+// change is what a PATCH writes to the profile p as it was read: the parts
+// it names, with fields merged into p's. It holds only while p is still at
+// the version read, so a concurrent PATCH of other keys is never undone
+// and the event's snapshots are exactly this change.
+func (in *profileInput) change(c *gin.Context, p *models.Profile) (models.Change, error) {
+	change := models.Change{}.AtVersion(p.Version)
+	if in.Email != nil {
+		change = change.Set("email", *in.Email)
+	}
+	if in.Fields != nil {
+		merged := mergeFields(p.Fields, in.Fields)
+		if !mergedFieldsFit(c, merged) {
+			return change, errAnswered
+		}
+		change = change.SetJSON("fields", merged)
+	}
 	if in.Interests != nil {
-		p.Interests = in.Interests
+		change = change.SetJSON("interests", in.Interests)
 	}
-	e := profileEvent(models.EventProfileUpdate, p, before, profileSnapshot(p))
-	if s.writeWithEvent(c, e, func(tx *models.Store) error { return tx.Save(c.Request.Context(), p) }) {
-		c.JSON(http.StatusOK, p)
-	}
+	return change, nil
 }
 
 func (s *Server) deleteProfile(c *gin.Context) {
-	p, ok := load[models.Profile](c, s.Store, "profile")
+	current, pre, ok := loadForWrite[models.Profile](c, s.Store, "profile")
 	if !ok {
 		return
 	}
-	e := profileEvent(models.EventProfileDelete, p, profileSnapshot(p), nil)
-	if s.writeWithEvent(c, e, func(tx *models.Store) error { return tx.DeleteProfile(c.Request.Context(), p.ID) }) {
-		c.Status(http.StatusNoContent)
+	var ann announcement
+	_, err := s.Store.DeleteProfile(c.Request.Context(), current.AccountID, current.ID, pre,
+		func(tx *models.Store, p *models.Profile) error {
+			return ann.store(c, tx, profileEvent(models.EventProfileDelete, p, profileSnapshot(p), nil))
+		})
+	if err != nil {
+		writeFailed(c, "profile", current.ID, err)
+		return
 	}
+	s.dispatch(ann.event)
+	c.Status(http.StatusNoContent)
 }
 
 func mergeFields(current, patch models.Fields) models.Fields {

@@ -48,7 +48,7 @@ func (s *Server) createSubprofile(c *gin.Context) {
 	}
 	e := subprofileEvent(models.EventProfileCreate, p, &sub, nil, subprofileSnapshot(&sub))
 	if s.writeWithEvent(c, e, func(tx *models.Store) error { return tx.Create(c.Request.Context(), &sub) }) {
-		c.JSON(http.StatusCreated, sub)
+		respondTagged(c, http.StatusCreated, &sub)
 	}
 }
 
@@ -69,12 +69,12 @@ func (s *Server) listSubprofiles(c *gin.Context) {
 
 func (s *Server) getSubprofile(c *gin.Context) {
 	if sub, ok := load[models.Subprofile](c, s.Store, "subprofile"); ok {
-		c.JSON(http.StatusOK, sub)
+		respondTagged(c, http.StatusOK, sub)
 	}
 }
 
 func (s *Server) updateSubprofile(c *gin.Context) {
-	sub, ok := load[models.Subprofile](c, s.Store, "subprofile")
+	current, pre, ok := loadForWrite[models.Subprofile](c, s.Store, "subprofile")
 	if !ok {
 		return
 	}
@@ -89,36 +89,55 @@ func (s *Server) updateSubprofile(c *gin.Context) {
 	if errs.answered(c) {
 		return
 	}
-	p, ok := s.profileOf(c, sub)
+	p, ok := s.profileOf(c, current)
 	if !ok {
 		return
 	}
-	before := subprofileSnapshot(sub)
-	sub.Fields = mergeFields(sub.Fields, in.Fields)
-	if !mergedFieldsFit(c, sub.Fields) {
+	var ann announcement
+	sub, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
+		func(_ *models.Store, sub *models.Subprofile) (models.Change, error) {
+			// Merged into the subprofile as read, and only while it is unchanged.
+			change := models.Change{}.AtVersion(sub.Version)
+			if in.Fields != nil {
+				merged := mergeFields(sub.Fields, in.Fields)
+				if !mergedFieldsFit(c, merged) {
+					return change, errAnswered
+				}
+				change = change.SetJSON("fields", merged)
+			}
+			return change, nil
+		},
+		func(tx *models.Store, before, after *models.Subprofile) error {
+			return ann.store(c, tx, subprofileEvent(models.EventProfileUpdate, p, after, subprofileSnapshot(before), subprofileSnapshot(after)))
+		})
+	if err != nil {
+		writeFailed(c, "subprofile", current.ID, err)
 		return
 	}
-	e := subprofileEvent(models.EventProfileUpdate, p, sub, before, subprofileSnapshot(sub))
-	if s.writeWithEvent(c, e, func(tx *models.Store) error { return tx.Save(c.Request.Context(), sub) }) {
-		c.JSON(http.StatusOK, sub)
-	}
+	s.dispatch(ann.event)
+	respondTagged(c, http.StatusOK, sub)
 }
 
 func (s *Server) deleteSubprofile(c *gin.Context) {
-	sub, ok := load[models.Subprofile](c, s.Store, "subprofile")
+	current, pre, ok := loadForWrite[models.Subprofile](c, s.Store, "subprofile")
 	if !ok {
 		return
 	}
-	p, ok := s.profileOf(c, sub)
+	p, ok := s.profileOf(c, current)
 	if !ok {
 		return
 	}
-	e := subprofileEvent(models.EventProfileDelete, p, sub, subprofileSnapshot(sub), nil)
-	if s.writeWithEvent(c, e, func(tx *models.Store) error {
-		return models.DeleteOwned[models.Subprofile](c.Request.Context(), tx, sub.AccountID, sub.ID)
-	}) {
-		c.Status(http.StatusNoContent)
+	var ann announcement
+	_, err := models.RemoveOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
+		func(tx *models.Store, sub *models.Subprofile) error {
+			return ann.store(c, tx, subprofileEvent(models.EventProfileDelete, p, sub, subprofileSnapshot(sub), nil))
+		})
+	if err != nil {
+		writeFailed(c, "subprofile", current.ID, err)
+		return
 	}
+	s.dispatch(ann.event)
+	c.Status(http.StatusNoContent)
 }
 
 // profileOf loads the profile a subprofile belongs to.

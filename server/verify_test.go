@@ -58,7 +58,7 @@ func TestVerifyWebhook(t *testing.T) {
 			if err != nil {
 				return activities.VerificationResult{}, err
 			}
-			if ok, err := store.MarkWebhookVerified(ctx, w.ID, w.URL, models.Now()); err != nil || !ok {
+			if ok, err := store.TransitionWebhook(ctx, w.ID, models.VerifyWebhook(w.URL, models.Now())); err != nil || !ok {
 				return activities.VerificationResult{}, errors.Join(err, errors.New("webhook not activated"))
 			}
 			return activities.VerificationResult{Passed: true, Checks: []string{"GET " + w.URL + ": 200"}}, nil

@@ -72,17 +72,28 @@ func (s *Server) createWebhook(c *gin.Context) {
 	if errs.answered(c) {
 		return
 	}
+	url, ok := s.checkedURL(c, *in.URL, "")
+	if !ok {
+		return
+	}
+	scope, ok := in.scope(c, s.Store, models.WebhookScope{})
+	if !ok {
+		return
+	}
 	w := models.Webhook{
 		ID:                  models.NewID(models.PrefixWebhook),
 		Owned:               owned(c),
+		URL:                 url,
+		Events:              in.Events,
+		DatabaseID:          scope.DatabaseID,
+		CollectionID:        scope.CollectionID,
 		Format:              models.FormatJSON,
 		Status:              models.WebhookUnverified,
 		VerificationFile:    "hookflow-" + strings.ToLower(rand.Text()) + ".txt",
 		VerificationContent: rand.Text(),
 	}
-	if !s.applyWebhookInput(c, &in, &w) {
-		return
-	}
+	setIf(&w.Format, in.Format)
+	setIf(&w.Description, in.Description)
 	secret, err := signing.NewSecret()
 	if err != nil {
 		_ = c.Error(err)
@@ -98,7 +109,7 @@ func (s *Server) createWebhook(c *gin.Context) {
 	view := webhookViewOf(&w)
 	view.Secret = w.Secret
 	view.Verification = &verificationFile{Filename: w.VerificationFile, Content: w.VerificationContent}
-	c.JSON(http.StatusCreated, view)
+	respondTagged(c, http.StatusCreated, view)
 }
 
 // validate checks the fields that need no database or network.
@@ -130,73 +141,97 @@ func (in *webhookInput) validate(errs *fieldErrors) {
 	}
 }
 
-// applyWebhookInput checks what needs the database or DNS, then copies the
-// input onto w. It answers the problem itself and returns false on failure.
-func (s *Server) applyWebhookInput(c *gin.Context, in *webhookInput, w *models.Webhook) bool {
-	ctx := c.Request.Context()
-	if in.URL != nil && *in.URL != w.URL {
-		u, _ := netpolicy.ParseCallbackURL(*in.URL)
-		checkCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		defer cancel()
-		if err := s.Network.CheckURL(checkCtx, u); err != nil {
-			invalid(c, FieldError{Field: "url", Reason: err.Error()})
-			return false
-		}
-		w.URL = u.String()
-		// A new URL must be proven again before it receives anything.
-		w.Status, w.VerifiedAt, w.ActiveSince = models.WebhookUnverified, nil, nil
+// checkedURL checks a callback URL against the network policy, which may
+// resolve its host, and returns it as it is stored. A URL equal to
+// unchanged is the webhook's own and is not checked again. It answers the
+// problem itself and returns false on failure.
+func (s *Server) checkedURL(c *gin.Context, raw, unchanged string) (string, bool) {
+	u, _ := netpolicy.ParseCallbackURL(raw) // validate parsed it already
+	if u.String() == unchanged {
+		return unchanged, true
 	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 5*time.Second)
+	defer cancel()
+	if err := s.Network.CheckURL(ctx, u); err != nil {
+		invalid(c, FieldError{Field: "url", Reason: err.Error()})
+		return "", false
+	}
+	return u.String(), true
+}
+
+// scope is the database and collection the webhook is limited to once the
+// input's are applied to current: a collection implies its database, and
+// both must exist in the request's account. It answers the problem itself
+// and returns false on failure.
+func (in *webhookInput) scope(c *gin.Context, store *models.Store, current models.WebhookScope) (models.WebhookScope, bool) {
+	scope := current
 	if in.DatabaseID.Set {
-		w.DatabaseID = in.DatabaseID.Value
+		scope.DatabaseID = in.DatabaseID.Value
 	}
 	if in.CollectionID.Set {
-		w.CollectionID = in.CollectionID.Value
+		scope.CollectionID = in.CollectionID.Value
 	}
-	if w.CollectionID != nil {
-		col, ok := reference[models.Collection](c, s.Store, "collection_id", *w.CollectionID)
+	if scope.CollectionID != nil {
+		col, ok := reference[models.Collection](c, store, "collection_id", *scope.CollectionID)
 		if !ok {
-			return false
+			return scope, false
 		}
 		switch {
-		case w.DatabaseID == nil:
-			w.DatabaseID = &col.DatabaseID
-		case *w.DatabaseID != col.DatabaseID:
-			invalid(c, FieldError{Field: "collection_id", Reason: "collection " + col.ID + " belongs to database " + col.DatabaseID + ", not " + *w.DatabaseID})
-			return false
+		case scope.DatabaseID == nil:
+			scope.DatabaseID = &col.DatabaseID
+		case *scope.DatabaseID != col.DatabaseID:
+			invalid(c, FieldError{Field: "collection_id", Reason: "collection " + col.ID + " belongs to database " + col.DatabaseID + ", not " + *scope.DatabaseID})
+			return scope, false
 		}
 	}
-	if w.DatabaseID != nil {
-		if _, ok := reference[models.Database](c, s.Store, "database_id", *w.DatabaseID); !ok {
-			return false
+	if scope.DatabaseID != nil {
+		if _, ok := reference[models.Database](c, store, "database_id", *scope.DatabaseID); !ok {
+			return scope, false
 		}
 	}
-	if in.Events != nil {
-		w.Events = in.Events
+	return scope, true
+}
+
+// edit is what a PATCH changes in the webhook w as read in the write's
+// transaction tx: the parts it names, a new URL (url, checked already) as
+// the life cycle's URL change, and a status as the owner's transition from
+// w's status. It answers the problem itself and returns false when the
+// input does not apply to w.
+func (in *webhookInput) edit(c *gin.Context, tx *models.Store, url string, w *models.Webhook) (models.WebhookEdit, bool) {
+	edit := models.WebhookEdit{Events: in.Events, Format: in.Format, Description: in.Description}
+	status := w.Status
+	if in.URL != nil && url != w.URL {
+		t := models.ChangeWebhookURL(url)
+		edit.Transition, status = &t, t.To
 	}
-	setIf(&w.Format, in.Format)
-	setIf(&w.Description, in.Description)
-	if in.Status != nil && *in.Status != w.Status {
-		if w.VerifiedAt == nil {
-			invalid(c, FieldError{Field: "status", Reason: "the webhook's URL is not verified yet; verify it first"})
-			return false
+	if in.DatabaseID.Set || in.CollectionID.Set {
+		scope, ok := in.scope(c, tx, models.WebhookScope{DatabaseID: w.DatabaseID, CollectionID: w.CollectionID})
+		if !ok {
+			return edit, false
 		}
-		w.Status = *in.Status
-		if w.Status == models.WebhookActive {
-			now := models.Now()
-			w.ActiveSince = &now
+		edit.Scope = &scope
+	}
+	if in.Status != nil {
+		t, err := models.OwnerStatusChange(status, *in.Status, models.Now())
+		if err != nil {
+			invalid(c, FieldError{Field: "status", Reason: err.Error()})
+			return edit, false
+		}
+		if t != nil {
+			edit.Transition = t // a new URL leaves the webhook unverified, which no owner's transition starts from
 		}
 	}
-	return true
+	return edit, true
 }
 
 func (s *Server) getWebhook(c *gin.Context) {
 	if w, ok := load[models.Webhook](c, s.Store, "webhook"); ok {
-		c.JSON(http.StatusOK, webhookViewOf(w))
+		respondTagged(c, http.StatusOK, webhookViewOf(w))
 	}
 }
 
 func (s *Server) updateWebhook(c *gin.Context) {
-	w, ok := load[models.Webhook](c, s.Store, "webhook")
+	current, pre, ok := loadForWrite[models.Webhook](c, s.Store, "webhook")
 	if !ok {
 		return
 	}
@@ -206,30 +241,47 @@ func (s *Server) updateWebhook(c *gin.Context) {
 	}
 	var errs fieldErrors
 	in.validate(&errs)
-	previousURL := w.URL
-	if errs.answered(c) || !s.applyWebhookInput(c, &in, w) {
+	if errs.answered(c) {
 		return
 	}
-	if err := s.Store.Save(c.Request.Context(), w); err != nil {
-		storeError(c, err)
+	// The network check may take seconds: it is made before the write's
+	// transaction, against the URL as loaded.
+	var url string
+	if in.URL != nil {
+		if url, ok = s.checkedURL(c, *in.URL, current.URL); !ok {
+			return
+		}
+	}
+	urlChanged := false
+	w, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
+		func(tx *models.Store, w *models.Webhook) (models.Change, error) {
+			edit, ok := in.edit(c, tx, url, w)
+			if !ok {
+				return models.Change{}, errAnswered
+			}
+			urlChanged = in.URL != nil && url != w.URL
+			return edit.Change(), nil
+		}, nil)
+	if err != nil {
+		writeFailed(c, "webhook", current.ID, err)
 		return
 	}
-	if w.URL != previousURL {
+	if urlChanged {
 		s.startVerification(c, w.ID)
 	}
-	c.JSON(http.StatusOK, webhookViewOf(w))
+	respondTagged(c, http.StatusOK, webhookViewOf(w))
 }
 
 func (s *Server) deleteWebhook(c *gin.Context) {
-	w, ok := load[models.Webhook](c, s.Store, "webhook")
+	current, pre, ok := loadForWrite[models.Webhook](c, s.Store, "webhook")
 	if !ok {
 		return
 	}
-	if err := models.DeleteOwned[models.Webhook](c.Request.Context(), s.Store, w.AccountID, w.ID); err != nil {
-		storeError(c, err)
+	if _, err := models.RemoveOwned[models.Webhook](c.Request.Context(), s.Store, current.AccountID, current.ID, pre, nil); err != nil {
+		writeFailed(c, "webhook", current.ID, err)
 		return
 	}
-	s.stopVerification(c, w.ID)
+	s.stopVerification(c, current.ID)
 	c.Status(http.StatusNoContent)
 }
 

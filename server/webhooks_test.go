@@ -310,13 +310,17 @@ func TestWebhookPrivateNetworksWhenAllowed(t *testing.T) {
 	}
 }
 
-// markVerified records a proof of ownership, as the verification workflow
-// does: the tests have no Temporal and no receiver to fetch the file from.
+// markVerified passes the webhook's verification as the verification
+// workflow does: the tests have no Temporal and no receiver to fetch the
+// file from.
 func markVerified(t *testing.T, store *models.Store, id string) {
 	t.Helper()
-	err := store.DB(t.Context()).Model(&models.Webhook{}).Where("id = ?", id).Update("verified_at", models.Now()).Error
+	w, err := models.Get[models.Webhook](t.Context(), store, id)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if moved, err := store.TransitionWebhook(t.Context(), id, models.VerifyWebhook(w.URL, models.Now())); err != nil || !moved {
+		t.Fatalf("verify webhook %s: moved %v, err %v", id, moved, err)
 	}
 }
 

@@ -1,0 +1,158 @@
+package models
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// A webhook's life cycle, in one place. A webhook starts unverified; a
+// passed ownership check of its URL activates it, or the verification
+// window ends and it is verification_failed (a later pass still activates
+// it). Its owner may pause, resume, disable and re-enable a verified
+// webhook; a new URL makes it unverified again, whatever its status.
+//
+//	verify               unverified, verification_failed -> active    (only for the URL proven)
+//	expire verification  unverified                      -> verification_failed
+//	pause                active, disabled                -> paused
+//	resume               paused                          -> active
+//	disable              active, paused                  -> disabled  (who and why are kept)
+//	re-enable            disabled                        -> active
+//	change URL           any                             -> unverified
+//
+// Each is a WebhookTransition: a guarded UPDATE that moves the webhook only
+// from the statuses it allows, so a move decided on a status read earlier
+// never starts from another one, however requests and workflows interleave.
+// Nothing else writes a webhook's status.
+
+// WebhookTransition is one named move in a webhook's life cycle.
+type WebhookTransition struct {
+	Name string
+	From []WebhookStatus
+	To   WebhookStatus
+	// also are the other columns the move writes, and its extra guards.
+	also Change
+}
+
+// Allows reports whether the transition may start from status.
+func (t WebhookTransition) Allows(status WebhookStatus) bool { return slices.Contains(t.From, status) }
+
+// change is the guarded UPDATE that makes the move.
+func (t WebhookTransition) change() Change {
+	return t.also.Set("status", t.To).Where("status IN ?", t.From)
+}
+
+// WebhookActor says who disabled a webhook.
+type WebhookActor string
+
+// ActorOwner is the webhook's owner, through the API.
+const ActorOwner WebhookActor = "owner"
+
+// ReasonDisabledByOwner is the reason kept when the owner disables a webhook.
+const ReasonDisabledByOwner = "disabled by its owner"
+
+var allWebhookStatuses = []WebhookStatus{WebhookUnverified, WebhookActive, WebhookPaused, WebhookDisabled, WebhookVerificationFailed}
+
+// notDisabled clears what a disable kept, for every move out of disabled.
+func notDisabled() Change {
+	return Change{}.Set("disabled_by", nil).Set("disabled_reason", nil)
+}
+
+// VerifyWebhook activates a webhook whose ownership of url was proven at
+// at; it moves only while url is still the webhook's URL, so a proof of an
+// earlier URL never activates a new one.
+func VerifyWebhook(url string, at time.Time) WebhookTransition {
+	return WebhookTransition{
+		Name: "verify", From: []WebhookStatus{WebhookUnverified, WebhookVerificationFailed}, To: WebhookActive,
+		also: Change{}.Set("verified_at", at).Set("active_since", at).Where("url = ?", url),
+	}
+}
+
+// ExpireWebhookVerification ends the verification window of a webhook
+// still unverified.
+func ExpireWebhookVerification() WebhookTransition {
+	return WebhookTransition{Name: "expire verification", From: []WebhookStatus{WebhookUnverified}, To: WebhookVerificationFailed}
+}
+
+// PauseWebhook holds a verified webhook's deliveries until it is resumed.
+func PauseWebhook() WebhookTransition {
+	return WebhookTransition{
+		Name: "pause", From: []WebhookStatus{WebhookActive, WebhookDisabled}, To: WebhookPaused,
+		also: notDisabled().Set("active_since", nil),
+	}
+}
+
+// ResumeWebhook activates a paused webhook again; it receives the events
+// that happen from at.
+func ResumeWebhook(at time.Time) WebhookTransition {
+	return WebhookTransition{
+		Name: "resume", From: []WebhookStatus{WebhookPaused}, To: WebhookActive,
+		also: Change{}.Set("active_since", at),
+	}
+}
+
+// DisableWebhook switches a verified webhook off, keeping who did it and
+// why. A webhook disabled already keeps the first actor and reason.
+func DisableWebhook(by WebhookActor, reason string) WebhookTransition {
+	return WebhookTransition{
+		Name: "disable", From: []WebhookStatus{WebhookActive, WebhookPaused}, To: WebhookDisabled,
+		also: Change{}.Set("active_since", nil).Set("disabled_by", by).Set("disabled_reason", FitText(reason, 1024)),
+	}
+}
+
+// EnableWebhook re-enables a disabled webhook; it receives the events that
+// happen from at.
+func EnableWebhook(at time.Time) WebhookTransition {
+	return WebhookTransition{
+		Name: "re-enable", From: []WebhookStatus{WebhookDisabled}, To: WebhookActive,
+		also: notDisabled().Set("active_since", at),
+	}
+}
+
+// ChangeWebhookURL points a webhook at a new URL, which must be proven
+// before it receives anything.
+func ChangeWebhookURL(url string) WebhookTransition {
+	return WebhookTransition{
+		Name: "change URL", From: allWebhookStatuses, To: WebhookUnverified,
+		also: notDisabled().Set("url", url).Set("verified_at", nil).Set("active_since", nil),
+	}
+}
+
+// OwnerStatusChange is the transition that takes a webhook from current to
+// the status its owner asks for: nil when it is there already, an error
+// saying why when the owner cannot move it there.
+func OwnerStatusChange(current, wanted WebhookStatus, at time.Time) (*WebhookTransition, error) {
+	if wanted == current {
+		return nil, nil
+	}
+	if current == WebhookUnverified || current == WebhookVerificationFailed {
+		return nil, fmt.Errorf("the webhook's URL is not verified yet; verify it first")
+	}
+	var t WebhookTransition
+	switch {
+	case wanted == WebhookPaused:
+		t = PauseWebhook()
+	case wanted == WebhookDisabled:
+		t = DisableWebhook(ActorOwner, ReasonDisabledByOwner)
+	case wanted == WebhookActive && current == WebhookPaused:
+		t = ResumeWebhook(at)
+	case wanted == WebhookActive && current == WebhookDisabled:
+		t = EnableWebhook(at)
+	default:
+		return nil, fmt.Errorf("a webhook's owner sets it active, paused or disabled, not %s", wanted)
+	}
+	if !t.Allows(current) {
+		return nil, fmt.Errorf("a %s webhook cannot %s", current, t.Name)
+	}
+	return &t, nil
+}
+
+// TransitionWebhook moves the webhook with the given id by t, if its
+// status (and t's other guards) allow; it reports whether it moved. A
+// webhook that is gone does not move. For hookflow's own moves; the
+// owner's go through the API with their other changes, in one UPDATE.
+func (s *Store) TransitionWebhook(ctx context.Context, id string, t WebhookTransition) (bool, error) {
+	n, err := t.change().apply(ctx, s.db, &Webhook{}, id, Precondition{})
+	return n > 0, err
+}
