@@ -77,7 +77,7 @@ func (s *Server) getDelivery(c *gin.Context) {
 		storeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, deliveryDetail{Delivery: d, AttemptLog: orEmptyList(attempts)})
+	respondContentTagged(c, http.StatusOK, deliveryDetail{Delivery: d, AttemptLog: orEmptyList(attempts)})
 }
 
 func (s *Server) getEvent(c *gin.Context) {
@@ -90,7 +90,7 @@ func (s *Server) getEvent(c *gin.Context) {
 		storeError(c, err)
 		return
 	}
-	c.JSON(http.StatusOK, eventDetail{Event: e, Payload: e.Payload, Deliveries: orEmptyList(deliveries)})
+	respondContentTagged(c, http.StatusOK, eventDetail{Event: e, Payload: e.Payload, Deliveries: orEmptyList(deliveries)})
 }
 
 func (s *Server) webhookStats(c *gin.Context) {
