@@ -66,4 +66,12 @@ type Event struct {
 	// DispatchedAt is set once a delivery workflow has been started for the
 	// event; a sweeper starts the ones a crash or outage left behind.
 	DispatchedAt *time.Time `gorm:"index" json:"-"`
+	// SettledAt is set once every delivery of the event has its outcome
+	// recorded (or the event was skipped as unreadable). An event dispatched
+	// long ago and not settled lost its workflow; the reconciler starts it
+	// again.
+	SettledAt *time.Time `gorm:"index" json:"-"`
+	// ReconciledAt is when the reconciler last looked at the unsettled
+	// event, so it is not asked about again too soon.
+	ReconciledAt *time.Time `json:"-"`
 }

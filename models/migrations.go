@@ -16,7 +16,9 @@ var allModels = []any{
 // migrations are the versioned schema changes after the initial schema.
 // Append only: never edit or reorder one that has shipped. Each must run
 // the same on MySQL and SQLite, so use GORM's Migrator, not raw DDL.
-var migrations = []*gormigrate.Migration{}
+var migrations = []*gormigrate.Migration{
+	migrationEventsSettledAt,
+}
 
 // Migrate brings the schema up to date. A fresh database gets the current
 // schema in one step and every listed migration is recorded as applied;
