@@ -104,7 +104,7 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 	out := attemptOutcome{Status: status, Reason: fmt.Sprintf("attempt %d: %s", number, r.summary())}
 	switch status {
 	case models.DeliveryPending:
-		out.RetryAfter = retryDelay(r.RetryAfter, number, time.Now())
+		out.RetryAfter = a.settings().retryDelay(r.RetryAfter, number, time.Now())
 	case models.DeliveryFailed:
 		out.ErrorType = ErrorTypeDeliveryFailed
 	}
