@@ -87,7 +87,7 @@ func startSystem(t testing.TB) *system {
 		PublicURL:   api.URL,
 		Network:     network,
 		Tracking:    tracking.NewTokens("e2e-tracking"),
-		Workflows:   workflows.Starter{Client: tc, TaskQueue: taskQueue, RetryWindow: time.Hour, RequestTimeout: 5 * time.Second},
+		Workflows:   workflows.Starter{Client: tc, TaskQueue: taskQueue},
 		SigningKeys: []signing.PublicKey{key.Public()},
 	}).Handler()
 	s := &system{t: t, api: api, store: store, temporal: tc, ns: ts.GetDefaultNamespace(), worker: w, newWorker: newWorker}
