@@ -43,7 +43,7 @@ const (
 	failDeliveryTimeout = time.Minute
 	// attemptMargin is added to the worker's request timeout to bound one
 	// run of RetryDelivery: reading the delivery and recording the attempt.
-	attemptMargin = 30 * time.Second
+	attemptMargin = 15 * time.Second
 	// crashRetryDelay is the wait before retrying a RetryDelivery whose
 	// worker died or hung (a timeout, so no delay came with it).
 	crashRetryDelay = 10 * time.Second

@@ -44,11 +44,6 @@ var recheckIntervals = []time.Duration{
 // the verify-now update, until a check passes or the window closes.
 func Verification(ctx workflow.Context, in VerificationInput) (VerificationOutcome, error) {
 	started := workflow.Now(ctx)
-	window, err := verificationWindow(ctx, in)
-	if err != nil {
-		return "", err // cancelled
-	}
-	deadline := started.Add(window)
 	var outcome VerificationOutcome
 
 	check := func(ctx workflow.Context) (activities.VerificationResult, error) {
@@ -63,7 +58,9 @@ func Verification(ctx workflow.Context, in VerificationInput) (VerificationOutco
 		}
 		return res, err
 	}
-	err = workflow.SetUpdateHandlerWithOptions(ctx, UpdateVerifyNow, check, workflow.UpdateHandlerOptions{
+	// The handler comes first: a verify-now that started this run is
+	// delivered with its first task.
+	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateVerifyNow, check, workflow.UpdateHandlerOptions{
 		Validator: func() error {
 			if outcome != "" {
 				return errors.New("verification already ended: " + string(outcome))
@@ -75,6 +72,11 @@ func Verification(ctx workflow.Context, in VerificationInput) (VerificationOutco
 		return "", err
 	}
 
+	window, err := verificationWindow(ctx, in)
+	if err != nil {
+		return "", err // cancelled
+	}
+	deadline := started.Add(window)
 	for round := 0; outcome == ""; round++ {
 		wait := min(recheckIntervals[min(round, len(recheckIntervals)-1)], deadline.Sub(workflow.Now(ctx)))
 		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return outcome != "" }); err != nil {
