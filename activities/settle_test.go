@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hookflow/hookflow/models"
+	"github.com/hookflow/hookflow/models/modelstest"
 )
 
 func TestFirstAttemptsSettleAnEventWithNothingPending(t *testing.T) {
@@ -63,15 +64,6 @@ func TestTheLastOutcomeSettlesTheEvent(t *testing.T) {
 	}
 }
 
-// nestedData is event data nested depth maps deep.
-func nestedData(depth int) models.Fields {
-	f := models.Fields{"leaf": true}
-	for range depth - 1 {
-		f = models.Fields{"a": f}
-	}
-	return f
-}
-
 // One event that cannot be read holds up nothing: it is skipped, reported
 // and settled, and the next one is delivered.
 func TestAnUnreadableEventIsSkipped(t *testing.T) {
@@ -81,9 +73,9 @@ func TestAnUnreadableEventIsSkipped(t *testing.T) {
 	createWebhook(t, a, rc.URL, func(w *models.Webhook) { w.Events = append(w.Events, models.EventBounce) })
 
 	// Deeper than encoding/json reads: stored, but never read back.
-	unreadable := createEvent(t, a, f, models.EventBounce, func(e *models.Event) { e.Data = nestedData(10001) })
+	unreadable := createEvent(t, a, f, models.EventBounce, func(e *models.Event) { e.Data = modelstest.DeeplyNested(10001) })
 	// Readable, but its payload ({"data": …}) is one level deeper.
-	unrenderable := createEvent(t, a, f, models.EventBounce, func(e *models.Event) { e.Data = nestedData(10000) })
+	unrenderable := createEvent(t, a, f, models.EventBounce, func(e *models.Event) { e.Data = modelstest.DeeplyNested(10000) })
 	if err := json.Unmarshal([]byte(strings.Repeat(`{"a":`, 10000)+"1"+strings.Repeat("}", 10000)), new(any)); err != nil {
 		t.Fatalf("10000 levels should be readable: %v", err)
 	}

@@ -118,6 +118,16 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 // call makes an API request and decodes the JSON answer into out.
 func (s *system) call(method, path string, body any, wantStatus int, out any) {
 	s.t.Helper()
+	status, data := s.request(method, path, body)
+	require.Equal(s.t, wantStatus, status, "%s %s answered %s", method, path, data)
+	if out != nil {
+		require.NoError(s.t, json.Unmarshal(data, out))
+	}
+}
+
+// request makes an API request and returns the status and body, whatever they are.
+func (s *system) request(method, path string, body any) (int, []byte) {
+	s.t.Helper()
 	var r io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -132,10 +142,7 @@ func (s *system) call(method, path string, body any, wantStatus int, out any) {
 	require.NoError(s.t, err)
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	require.Equal(s.t, wantStatus, resp.StatusCode, "%s %s answered %s", method, path, data)
-	if out != nil {
-		require.NoError(s.t, json.Unmarshal(data, out))
-	}
+	return resp.StatusCode, data
 }
 
 // receiver is a customer's endpoint: it serves the verification file and

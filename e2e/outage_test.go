@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"encoding/json"
 	"net/http"
 	"sync"
@@ -52,12 +51,14 @@ func TestNothingIsLostWhenTheDatabaseGoesAway(t *testing.T) {
 	var sent int
 	var accepted []string
 	post := func() {
-		status, body := s.postEvent(map[string]any{"type": "delivery", "message_id": message["id"]})
+		status, body := s.request("POST", "/v1/events", map[string]any{"type": "delivery", "message_id": message["id"]})
 		mu.Lock()
 		defer mu.Unlock()
 		sent++
 		if status == http.StatusAccepted {
-			accepted = append(accepted, body["id"].(string))
+			var event struct{ ID string }
+			require.NoError(t, json.Unmarshal(body, &event))
+			accepted = append(accepted, event.ID)
 		}
 	}
 	var wg sync.WaitGroup
@@ -174,22 +175,4 @@ func scheduledFirstAttempts(t *testing.T, c client.Client, workflowID string) bo
 		}
 	}
 	return false
-}
-
-// postEvent posts an event and returns the status and JSON answer,
-// whatever they are.
-func (s *system) postEvent(event map[string]any) (int, map[string]any) {
-	s.t.Helper()
-	b, err := json.Marshal(event)
-	require.NoError(s.t, err)
-	req, err := http.NewRequest("POST", s.api.URL+"/v1/events", bytes.NewReader(b))
-	require.NoError(s.t, err)
-	req.Header.Set("Authorization", "Bearer "+apiToken)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(s.t, err)
-	defer resp.Body.Close()
-	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
-	return resp.StatusCode, out
 }

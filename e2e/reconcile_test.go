@@ -10,6 +10,7 @@ import (
 
 	"github.com/hookflow/hookflow/activities"
 	"github.com/hookflow/hookflow/models"
+	"github.com/hookflow/hookflow/models/modelstest"
 	"github.com/hookflow/hookflow/worker"
 	"github.com/hookflow/hookflow/workflows"
 )
@@ -59,14 +60,10 @@ func TestAnUnreadableEventIsSkippedAndHoldsUpNothing(t *testing.T) {
 	s.registerWebhook(rc, "delivery", "bounce")
 
 	// Stored as the API once could: data nested deeper than encoding/json reads.
-	data := models.Fields{"leaf": true}
-	for range 10000 {
-		data = models.Fields{"a": data}
-	}
 	messageID := message["id"].(string)
 	poison := &models.Event{
 		ID: models.NewID(models.PrefixEvent), Type: models.EventBounce, OccurredAt: models.Now(), ReceivedAt: models.Now(),
-		MessageID: &messageID, Data: data,
+		MessageID: &messageID, Data: modelstest.DeeplyNested(10001),
 	}
 	require.NoError(t, s.store.Create(t.Context(), poison))
 	require.NoError(t, workflows.Starter{Client: s.temporal, TaskQueue: taskQueue}.StartDelivery(t.Context(), poison))

@@ -9,15 +9,6 @@ import (
 	"github.com/hookflow/hookflow/models/modelstest"
 )
 
-// nested returns data nested depth maps deep: {"a":{"a":…}}.
-func nested(depth int) models.Fields {
-	f := models.Fields{"leaf": true}
-	for range depth - 1 {
-		f = models.Fields{"a": f}
-	}
-	return f
-}
-
 func TestFieldsRoundTripAsJSONText(t *testing.T) {
 	store := modelstest.Open(t)
 	e := &models.Event{
@@ -57,7 +48,7 @@ func TestTooDeeplyNestedFieldsAreUnreadable(t *testing.T) {
 	store := modelstest.Open(t)
 	e := &models.Event{
 		ID: models.NewID(models.PrefixEvent), Type: models.EventBounce, OccurredAt: models.Now(), ReceivedAt: models.Now(),
-		Data: nested(10001),
+		Data: modelstest.DeeplyNested(10001),
 	}
 	if err := store.Create(t.Context(), e); err != nil {
 		t.Fatal(err)

@@ -127,7 +127,7 @@ func TestUnsettledEventsListsUnreadableEvents(t *testing.T) {
 	dispatched := now.Add(-time.Hour)
 	e := &models.Event{
 		ID: models.NewID(models.PrefixEvent), Type: models.EventBounce, OccurredAt: now, ReceivedAt: now,
-		DispatchedAt: &dispatched, Data: nested(10001),
+		DispatchedAt: &dispatched, Data: modelstest.DeeplyNested(10001),
 	}
 	if err := store.Create(t.Context(), e); err != nil {
 		t.Fatal(err)
