@@ -2,12 +2,12 @@ package activities
 
 import "time"
 
-// Every tunable of delivery and verification, in one place.
+// The fixed limits of delivery and verification. What a worker may tune is
+// in Settings (settings.go).
 const (
 	// A receiver's Retry-After is honoured from minRetryAfter up to
 	// Settings.MaxRetryDelay, so it can neither make us hammer it nor park
-	// a delivery past the retry window. (The worker's settings are in
-	// settings.go.)
+	// a delivery past the retry window.
 	minRetryAfter = time.Second
 
 	// firstOutageRetryDelay is the backoff ceiling after a step first
