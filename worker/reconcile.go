@@ -13,6 +13,9 @@ import (
 	"github.com/hookflow/hookflow/workflows"
 )
 
+// minCatchupWindow is the shortest catch-up window Temporal accepts.
+const minCatchupWindow = 10 * time.Second
+
 // EnsureReconcileSchedule creates the Temporal schedule that runs the
 // reconciler (workflows.Reconcile) every interval on taskQueue, or brings
 // the existing one to that interval and queue. Every worker calls it at
@@ -25,12 +28,16 @@ func EnsureReconcileSchedule(ctx context.Context, c client.Client, taskQueue str
 		Workflow:  workflows.Reconcile,
 		TaskQueue: taskQueue,
 	}
+	// Passes missed while Temporal was down are not made up: the next
+	// one sees all they would have.
+	catchup := max(every, minCatchupWindow)
 	_, err := c.ScheduleClient().Create(ctx, client.ScheduleOptions{
-		ID:      workflows.ReconcileScheduleID,
-		Spec:    spec,
-		Action:  action,
-		Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP,
-		Note:    "hookflow: delivers again events whose delivery workflow ended without every outcome recorded",
+		ID:            workflows.ReconcileScheduleID,
+		Spec:          spec,
+		Action:        action,
+		Overlap:       enums.SCHEDULE_OVERLAP_POLICY_SKIP,
+		CatchupWindow: catchup,
+		Note:          "hookflow: delivers again events whose delivery workflow ended without every outcome recorded",
 	})
 	if err == nil {
 		return nil
@@ -43,9 +50,7 @@ func EnsureReconcileSchedule(ctx context.Context, c client.Client, taskQueue str
 			s := in.Description.Schedule
 			s.Spec = &spec
 			s.Action = action
-			if s.Policy != nil {
-				s.Policy.Overlap = enums.SCHEDULE_OVERLAP_POLICY_SKIP
-			}
+			s.Policy = &client.SchedulePolicies{Overlap: enums.SCHEDULE_OVERLAP_POLICY_SKIP, CatchupWindow: catchup}
 			return &client.ScheduleUpdate{Schedule: &s}, nil
 		},
 	})
