@@ -23,4 +23,10 @@ type Activities struct {
 	// MaxResponseBytes caps how much of a receiver's answer is read; 0
 	// means 64 KiB.
 	MaxResponseBytes int64
+	// Settings are the worker's delivery and verification settings; zero
+	// ones take their defaults.
+	Settings Settings
+	// Runs answers for delivery workflows in Temporal; only the reconciler
+	// needs it (worker.New sets it).
+	Runs DeliveryRuns
 }

@@ -96,7 +96,7 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 	var retryAfter time.Duration
 	var nextAttemptAt *time.Time
 	if status == models.DeliveryPending {
-		retryAfter = retryDelay(r.RetryAfter, number, time.Now())
+		retryAfter = a.settings().retryDelay(r.RetryAfter, number, time.Now())
 		next := started.Add(r.Latency + retryAfter)
 		nextAttemptAt = &next
 	}

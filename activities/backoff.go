@@ -8,32 +8,38 @@ import (
 	"time"
 )
 
-// backoff is the delay after a delivery's attempts-th failed attempt:
-// exponential from firstRetryDelay, doubling up to maxRetryDelay, with
-// equal jitter (half fixed, half random) so receivers that failed together
-// are not retried together, yet no retry comes sooner than half the step.
-func backoff(attempts int) time.Duration {
-	ceiling := firstRetryDelay
-	for n := 1; n < attempts && ceiling < maxRetryDelay; n++ {
+// backoff is the delay after the attempts-th failure: exponential from
+// first, doubling up to most, with equal jitter (half fixed, half random)
+// so what failed together is not retried together, yet no retry comes
+// sooner than half the step.
+func backoff(attempts int, first, most time.Duration) time.Duration {
+	ceiling := first
+	for n := 1; n < attempts && ceiling < most; n++ {
 		ceiling *= 2
 	}
-	ceiling = min(ceiling, maxRetryDelay)
+	ceiling = min(ceiling, most)
 	half := ceiling / 2
 	return half + rand.N(half+1)
 }
 
-// retryDelay is how long to wait before the next attempt: the receiver's
-// Retry-After within [minRetryAfter, maxRetryAfter] when it sent a usable
-// one, else the backoff for the attempt count.
-func retryDelay(retryAfter string, attempts int, now time.Time) time.Duration {
-	if d, ok := parseRetryAfter(retryAfter, now); ok {
-		return min(max(d, minRetryAfter), maxRetryAfter)
-	}
-	return backoff(attempts)
+// retryBackoff is the delay after a delivery's attempts-th failed attempt.
+func (s Settings) retryBackoff(attempts int) time.Duration {
+	return backoff(attempts, s.FirstRetryDelay, s.MaxRetryDelay)
 }
 
-// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
+// retryDelay is how long to wait before the next attempt: the receiver's
+// Retry-After within [minRetryAfter, MaxRetryDelay] when it sent a usable
+// one, else the backoff for the attempt count.
+func (s Settings) retryDelay(retryAfter string, attempts int, now time.Time) time.Duration {
+	if d, ok := parseRetryAfter(retryAfter, now, s.MaxRetryDelay); ok {
+		return min(max(d, minRetryAfter), s.MaxRetryDelay)
+	}
+	return s.retryBackoff(attempts)
+}
+
+// parseRetryAfter reads a Retry-After header: delay-seconds or an HTTP
+// date. Longer delays than most are read as most.
+func parseRetryAfter(v string, now time.Time, most time.Duration) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
 	if v == "" {
 		return 0, false
@@ -42,8 +48,8 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 		if secs < 0 {
 			return 0, false
 		}
-		if secs > int64(maxRetryAfter/time.Second) {
-			return maxRetryAfter, true
+		if secs > int64(most/time.Second) {
+			return most, true
 		}
 		return time.Duration(secs) * time.Second, true
 	}

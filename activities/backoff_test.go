@@ -12,10 +12,11 @@ import (
 )
 
 func TestBackoffDoublesUpToTheCap(t *testing.T) {
+	s := (&Activities{}).settings()
 	for attempts := 1; attempts <= 40; attempts++ {
-		ceiling := min(firstRetryDelay<<min(attempts-1, 20), maxRetryDelay)
+		ceiling := min(DefaultFirstRetryDelay<<min(attempts-1, 20), DefaultMaxRetryDelay)
 		for range 20 {
-			if d := backoff(attempts); d < ceiling/2 || d > ceiling {
+			if d := s.retryBackoff(attempts); d < ceiling/2 || d > ceiling {
 				t.Fatalf("backoff(%d) = %v, want within [%v, %v]", attempts, d, ceiling/2, ceiling)
 			}
 		}
@@ -23,21 +24,37 @@ func TestBackoffDoublesUpToTheCap(t *testing.T) {
 }
 
 func TestRetryDelayHonoursRetryAfterWithinBounds(t *testing.T) {
+	s := (&Activities{}).settings()
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	for header, want := range map[string]time.Duration{
 		"7":     7 * time.Second,
 		" 7 ":   7 * time.Second,
 		"0":     minRetryAfter,
-		"86400": maxRetryAfter,
+		"86400": DefaultMaxRetryDelay,
 		now.Add(90 * time.Second).Format(http.TimeFormat): 90 * time.Second,
 		now.Add(-time.Hour).Format(http.TimeFormat):       minRetryAfter,
+		now.Add(9 * time.Hour).Format(http.TimeFormat):    DefaultMaxRetryDelay,
 	} {
-		if got := retryDelay(header, 1, now); got != want {
+		if got := s.retryDelay(header, 1, now); got != want {
 			t.Errorf("retryDelay(%q) = %v, want %v", header, got, want)
 		}
 	}
-	if got := retryDelay("soon", 3, now); got < 10*time.Second || got > 20*time.Second {
+	if got := s.retryDelay("soon", 3, now); got < 10*time.Second || got > 20*time.Second {
 		t.Errorf("unparseable Retry-After gave %v, want the backoff for attempt 3", got)
+	}
+}
+
+// The backoff bounds are the worker's settings.
+func TestRetryDelayFollowsTheWorkersSettings(t *testing.T) {
+	s := (&Activities{Settings: Settings{FirstRetryDelay: time.Second, MaxRetryDelay: 4 * time.Second}}).settings()
+	now := time.Now()
+	if got := s.retryDelay("60", 1, now); got != 4*time.Second {
+		t.Errorf("Retry-After 60 gave %v, want the 4s cap", got)
+	}
+	for attempts, ceiling := range map[int]time.Duration{1: time.Second, 2: 2 * time.Second, 3: 4 * time.Second, 9: 4 * time.Second} {
+		if got := s.retryDelay("", attempts, now); got < ceiling/2 || got > ceiling {
+			t.Errorf("backoff after attempt %d = %v, want within [%v, %v]", attempts, got, ceiling/2, ceiling)
+		}
 	}
 }
 

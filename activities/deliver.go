@@ -10,17 +10,24 @@ import (
 	"github.com/hookflow/hookflow/models"
 )
 
-// DeliverFirstAttempts is a local activity, run once per event by the
-// delivery workflow. It renders the event's payload (once), creates a
-// delivery for every matching webhook and makes the first attempt of each
-// concurrently. A retry of it reuses the deliveries it created and sends
-// nothing again to a delivery that already had its first attempt.
-func (a *Activities) DeliverFirstAttempts(ctx context.Context, eventID string) (FirstAttemptsResult, error) {
+// DeliverFirstAttempts is run once per event by the delivery workflow, as
+// a local activity (or, while the database is down, as a regular one). It
+// renders the event's payload (once), creates a delivery for every matching
+// webhook and makes the first attempt of each concurrently. A retry of it
+// reuses the deliveries it created and sends nothing again to a delivery
+// that already had its first attempt. When no delivery is left pending it
+// settles the event. An event that is gone or cannot be read is skipped:
+// the result says why, and nothing is sent.
+func (a *Activities) DeliverFirstAttempts(ctx context.Context, eventID string) (res FirstAttemptsResult, err error) {
+	defer func() { err = a.retryLater(ctx, err) }()
+	s := a.settings()
 	e, err := a.enrichedEvent(ctx, eventID)
-	if errors.Is(err, models.ErrNotFound) {
-		return FirstAttemptsResult{}, temporal.NewNonRetryableApplicationError("event "+eventID+" not found", ErrorTypeEventNotFound, err)
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return FirstAttemptsResult{Skipped: "event " + eventID + " was deleted"}, nil
+	case errors.Is(err, models.ErrUnreadable):
+		return a.skipUnreadable(ctx, eventID, err)
+	case err != nil:
 		return FirstAttemptsResult{}, err
 	}
 	webhooks, err := a.Store.WebhooksMatching(ctx, e)
@@ -40,7 +47,25 @@ func (a *Activities) DeliverFirstAttempts(ctx context.Context, eventID string) (
 		// Attempts that were recorded stay recorded; the retry skips them.
 		return FirstAttemptsResult{}, err
 	}
-	return summarize(deliveries, outcomes), nil
+	res = summarize(deliveries, outcomes)
+	res.RetryWindow, res.RequestTimeout = s.RetryWindow, s.RequestTimeout
+	if len(res.Pending) == 0 {
+		if _, err := a.Store.SettleEventIfDone(ctx, e.ID); err != nil {
+			return FirstAttemptsResult{}, err
+		}
+	}
+	return res, nil
+}
+
+// skipUnreadable settles an event that cannot be read or rendered, so
+// neither a retry nor the reconciler tries it again, and reports it.
+func (a *Activities) skipUnreadable(ctx context.Context, eventID string, cause error) (FirstAttemptsResult, error) {
+	if err := a.Store.SettleEvent(ctx, eventID); err != nil {
+		return FirstAttemptsResult{}, err
+	}
+	reason := models.FitText("event "+eventID+" cannot be read: "+cause.Error(), 1024)
+	logger(ctx).Error("Event skipped: it cannot be read", "EventID", eventID, "Error", cause)
+	return FirstAttemptsResult{Skipped: reason}, nil
 }
 
 // firstAttempts makes the first attempt of every delivery that has had
@@ -58,7 +83,7 @@ func (a *Activities) firstAttempts(ctx context.Context, deliveries []models.Deli
 			// Attempted by an earlier run of this activity: send nothing again.
 			outcomes[i] = attemptOutcome{Status: d.Status}
 			if d.Status == models.DeliveryPending {
-				outcomes[i].RetryAfter = backoff(d.Attempts)
+				outcomes[i].RetryAfter = a.settings().retryBackoff(d.Attempts)
 			}
 			continue
 		}
@@ -92,10 +117,12 @@ func summarize(deliveries []models.Delivery, outcomes []attemptOutcome) FirstAtt
 // call makes exactly one attempt (number Attempts+1) and records it. It
 // returns nil once the delivery succeeded; a non-retryable error after
 // failing it for good (non-retryable answer, webhook deleted or no longer
-// active); else a retryable error whose NextRetryDelay is the receiver's
-// Retry-After or the backoff. A delivery to a paused webhook waits without
-// an attempt.
-func (a *Activities) RetryDelivery(ctx context.Context, deliveryID string) error {
+// active, event deleted or unreadable); else a retryable error whose
+// NextRetryDelay is the receiver's Retry-After or the backoff. A delivery
+// to a paused webhook waits without an attempt. Once the delivery has its
+// outcome, the event is settled if it was its last pending one.
+func (a *Activities) RetryDelivery(ctx context.Context, deliveryID string) (err error) {
+	defer func() { err = a.retryLater(ctx, err) }()
 	d, err := models.Get[models.Delivery](ctx, a.Store, deliveryID)
 	if errors.Is(err, models.ErrNotFound) {
 		return temporal.NewNonRetryableApplicationError("delivery "+deliveryID+" not found", ErrorTypeDeliveryNotFound, err)
@@ -103,34 +130,57 @@ func (a *Activities) RetryDelivery(ctx context.Context, deliveryID string) error
 	if err != nil {
 		return err
 	}
-	switch d.Status {
-	case models.DeliverySucceeded:
-		return nil // an earlier run succeeded but its result was lost
-	case models.DeliveryFailed:
-		return temporal.NewNonRetryableApplicationError("delivery "+d.ID+" has already failed", ErrorTypeDeliveryFailed, nil)
-	}
-	e, err := a.enrichedEvent(ctx, d.EventID)
-	if errors.Is(err, models.ErrNotFound) {
-		out, err := a.giveUp(ctx, d, ErrorTypeEventNotFound, "event "+d.EventID+" was deleted")
-		if err != nil {
+	if d.Status != models.DeliveryPending {
+		// An earlier run finished it but its result was lost.
+		if _, err := a.Store.SettleEventIfDone(ctx, d.EventID); err != nil {
 			return err
 		}
-		return out.err()
+		if d.Status == models.DeliverySucceeded {
+			return nil
+		}
+		return temporal.NewNonRetryableApplicationError("delivery "+d.ID+" has already failed", ErrorTypeDeliveryFailed, nil)
 	}
+	out, err := a.retryOnce(ctx, d)
 	if err != nil {
 		return err
 	}
-	out, err := a.deliverOnce(ctx, d, e)
-	if err != nil {
-		return err
+	if out.Status != models.DeliveryPending {
+		if _, err := a.Store.SettleEventIfDone(ctx, d.EventID); err != nil {
+			return err
+		}
 	}
 	return out.err()
 }
 
-// FailDelivery is a local activity for when the retry window ran out: it
-// marks the delivery failed unless it already finished (a succeeded
-// delivery is never overwritten). Calling it again changes nothing.
-func (a *Activities) FailDelivery(ctx context.Context, deliveryID, reason string) error {
+// retryOnce makes the next attempt of a pending delivery, or fails it if
+// its event is gone or cannot be read.
+func (a *Activities) retryOnce(ctx context.Context, d *models.Delivery) (attemptOutcome, error) {
+	e, err := a.enrichedEvent(ctx, d.EventID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		return a.giveUp(ctx, d, ErrorTypeEventNotFound, "event "+d.EventID+" was deleted")
+	case errors.Is(err, models.ErrUnreadable):
+		logger(ctx).Error("Delivery failed: its event cannot be read", "DeliveryID", d.ID, "EventID", d.EventID, "Error", err)
+		return a.giveUp(ctx, d, ErrorTypeEventUnreadable, "event "+d.EventID+" cannot be read: "+err.Error())
+	case err != nil:
+		return attemptOutcome{}, err
+	}
+	return a.deliverOnce(ctx, d, e)
+}
+
+// FailDelivery is run when the retry window ran out: it marks the delivery
+// failed unless it already finished (a succeeded delivery is never
+// overwritten), and settles the event if it was its last pending delivery.
+// Calling it again changes nothing.
+func (a *Activities) FailDelivery(ctx context.Context, deliveryID, reason string) (err error) {
+	defer func() { err = a.retryLater(ctx, err) }()
+	d, err := models.Get[models.Delivery](ctx, a.Store, deliveryID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
 	failed, err := a.Store.FailPendingDelivery(ctx, deliveryID, reason)
 	if err != nil {
 		return err
@@ -138,5 +188,6 @@ func (a *Activities) FailDelivery(ctx context.Context, deliveryID, reason string
 	if failed {
 		logger(ctx).Info("Delivery failed", "DeliveryID", deliveryID, "Reason", reason)
 	}
-	return nil
+	_, err = a.Store.SettleEventIfDone(ctx, d.EventID)
+	return err
 }

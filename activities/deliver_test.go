@@ -185,7 +185,7 @@ func TestUnavailableReceiverIsRetriedWithBackoff(t *testing.T) {
 	if len(res.Pending) != 1 || res.Pending[0].DeliveryID != d.ID || res.Pending[0].WebhookID != w.ID {
 		t.Fatalf("result %+v, want %s pending", res, d.ID)
 	}
-	if ra := res.Pending[0].RetryAfter; ra < firstRetryDelay/2 || ra > firstRetryDelay {
+	if ra := res.Pending[0].RetryAfter; ra < DefaultFirstRetryDelay/2 || ra > DefaultFirstRetryDelay {
 		t.Errorf("first RetryAfter %v, want the backoff after one attempt", ra)
 	}
 
@@ -194,7 +194,7 @@ func TestUnavailableReceiverIsRetriedWithBackoff(t *testing.T) {
 	if appErr.NonRetryable() || appErr.Type() != ErrorTypeAttemptFailed {
 		t.Errorf("err %v: want a retryable %s", err, ErrorTypeAttemptFailed)
 	}
-	if delay := appErr.NextRetryDelay(); delay < firstRetryDelay || delay > 2*firstRetryDelay {
+	if delay := appErr.NextRetryDelay(); delay < DefaultFirstRetryDelay || delay > 2*DefaultFirstRetryDelay {
 		t.Errorf("NextRetryDelay %v, want the backoff after two attempts", delay)
 	}
 	if d := deliveryOf(t, a, e.ID, w.ID); d.Status != models.DeliveryPending || d.Attempts != 2 || d.CompletedAt != nil {
@@ -442,11 +442,11 @@ func TestFailDeliveryNeverOverwritesASuccess(t *testing.T) {
 	}
 }
 
-func TestDeliverFirstAttemptsOfAnUnknownEventIsNonRetryable(t *testing.T) {
+func TestDeliverFirstAttemptsOfAnUnknownEventSkipsIt(t *testing.T) {
 	a := newActivities(t)
-	_, err := a.DeliverFirstAttempts(t.Context(), "evt_unknown")
-	if appErr := applicationError(t, err); !appErr.NonRetryable() || appErr.Type() != ErrorTypeEventNotFound {
-		t.Errorf("err %v, want non-retryable %s", err, ErrorTypeEventNotFound)
+	res, err := a.DeliverFirstAttempts(t.Context(), "evt_unknown")
+	if err != nil || res.Skipped != "event evt_unknown was deleted" || len(res.WebhookIDs) != 0 {
+		t.Errorf("result %+v, err %v; want skipped as deleted", res, err)
 	}
 }
 

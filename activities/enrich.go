@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hookflow/hookflow/models"
@@ -31,7 +32,9 @@ func (a *Activities) enrichedEvent(ctx context.Context, eventID string) (*models
 		return nil, err
 	}
 	if e.Payload, err = normalize(buildPayload(e, aud)); err != nil {
-		return nil, err
+		// What the event carries cannot be sent (e.g. it nests too deep to
+		// read back): no retry will change that.
+		return nil, fmt.Errorf("%w: payload of event %s: %v", models.ErrUnreadable, e.ID, err)
 	}
 	stored, err := a.Store.SaveEventPayload(ctx, e)
 	if err != nil {

@@ -21,6 +21,15 @@ const (
 	// ErrorTypeAttemptFailed: the attempt failed but a later one may succeed;
 	// the error carries the delay before the next attempt as NextRetryDelay.
 	ErrorTypeAttemptFailed = "AttemptFailed"
+	// ErrorTypeEventUnreadable: the event cannot be read or rendered (e.g.
+	// its data nests too deep); the delivery failed for good. Non-retryable.
+	ErrorTypeEventUnreadable = "EventUnreadable"
+	// ErrorTypeUnreadable: a stored value needed by the step cannot be
+	// decoded. Non-retryable.
+	ErrorTypeUnreadable = "Unreadable"
+	// ErrorTypeUnavailable: a dependency (the database, ...) failed; the
+	// step is retried without limit after NextRetryDelay.
+	ErrorTypeUnavailable = "DependencyUnavailable"
 )
 
 // describeError is an error as a receiver's owner wants to read it: the

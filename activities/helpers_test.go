@@ -21,12 +21,18 @@ import (
 // on loopback, signing with a real server key.
 func newActivities(t testing.TB) *Activities {
 	t.Helper()
+	return newActivitiesOn(t, modelstest.Open(t))
+}
+
+// newActivitiesOn is newActivities on the given store.
+func newActivitiesOn(t testing.TB, store *models.Store) *Activities {
+	t.Helper()
 	keys, err := signing.GenerateKeyPair()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return &Activities{
-		Store:     modelstest.Open(t),
+		Store:     store,
 		HTTP:      netpolicy.Policy{AllowPrivate: true}.NewHTTPClient(2 * time.Second),
 		Signer:    signing.Signer{Keys: &keys},
 		UserAgent: "hookflow/test",
@@ -179,4 +185,13 @@ func applicationError(t testing.TB, err error) *temporal.ApplicationError {
 		t.Fatalf("err = %v (%T), want a *temporal.ApplicationError", err, err)
 	}
 	return appErr
+}
+
+func eventOf(t testing.TB, a *Activities, id string) *models.Event {
+	t.Helper()
+	var e models.Event
+	if err := a.Store.DB(t.Context()).Select("id", "settled_at", "reconciled_at").Where("id = ?", id).Take(&e).Error; err != nil {
+		t.Fatalf("event %s: %v", id, err)
+	}
+	return &e
 }

@@ -2,17 +2,22 @@ package activities
 
 import "time"
 
-// Every tunable of delivery and verification, in one place.
+// The fixed limits of delivery and verification. What a worker may tune is
+// in Settings (settings.go).
 const (
-	// firstRetryDelay is the backoff ceiling after the first failed attempt;
-	// it doubles per attempt up to maxRetryDelay.
-	firstRetryDelay = 5 * time.Second
-	maxRetryDelay   = 6 * time.Hour
-
-	// A receiver's Retry-After is honoured within these bounds, so it can
-	// neither make us hammer it nor park a delivery past the retry window.
+	// A receiver's Retry-After is honoured from minRetryAfter up to
+	// Settings.MaxRetryDelay, so it can neither make us hammer it nor park
+	// a delivery past the retry window.
 	minRetryAfter = time.Second
-	maxRetryAfter = 6 * time.Hour
+
+	// firstOutageRetryDelay is the backoff ceiling after a step first
+	// failed for want of a dependency; it doubles up to
+	// Settings.MaxOutageRetryDelay.
+	firstOutageRetryDelay = time.Second
+
+	// reconcileBatch bounds how many unsettled events one reconciler pass
+	// asks Temporal about.
+	reconcileBatch = 100
 
 	// maxConcurrentFirstAttempts bounds the first attempts of one event in
 	// flight at once, so one slow receiver never delays the others.

@@ -14,6 +14,14 @@ type FirstAttemptsResult struct {
 	Failed int
 	// Succeeded counts deliveries whose first attempt succeeded.
 	Succeeded int
+	// Skipped says why the event was not delivered at all: it was deleted,
+	// or it cannot be read. Nothing was sent; the rest is empty.
+	Skipped string `json:",omitempty"`
+	// RetryWindow and RequestTimeout are the worker's settings the
+	// workflow needs for the retries; recorded with this result, they keep
+	// its replays deterministic.
+	RetryWindow    time.Duration `json:",omitempty"`
+	RequestTimeout time.Duration `json:",omitempty"`
 }
 
 // PendingDelivery is a delivery that needs durable retries.

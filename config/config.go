@@ -39,11 +39,16 @@ type Config struct {
 	TemporalTLS       bool
 	TaskQueue         string
 
-	SigningKey         string
-	DeliveryTimeout    time.Duration
-	RetryWindow        time.Duration
-	VerificationWindow time.Duration
-	MaxResponseBytes   int64
+	SigningKey          string
+	DeliveryTimeout     time.Duration
+	RetryWindow         time.Duration
+	RetryFirstDelay     time.Duration
+	RetryMaxDelay       time.Duration
+	OutageRetryMaxDelay time.Duration
+	VerificationWindow  time.Duration
+	ReconcileInterval   time.Duration
+	ReconcileAfter      time.Duration
+	MaxResponseBytes    int64
 
 	// hookflow dev only.
 	DevTemporalAddr string

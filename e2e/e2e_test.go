@@ -50,6 +50,7 @@ type system struct {
 	t        testing.TB
 	api      *httptest.Server
 	store    *models.Store
+	outage   *modelstest.Outage // nil unless started with systemOptions.outage
 	temporal client.Client
 	ns       string
 	// worker is the running worker; newWorker makes another, as a
@@ -58,22 +59,41 @@ type system struct {
 	newWorker func() sdkworker.Worker
 }
 
-func startSystem(t testing.TB) *system {
+// systemOptions change how a system is started.
+type systemOptions struct {
+	// settings are the worker's; a zero RequestTimeout is 5 s.
+	settings activities.Settings
+	// outage, when set, can cut the database off (for everyone: API and worker).
+	outage bool
+}
+
+func startSystem(t testing.TB) *system { return startSystemWith(t, systemOptions{}) }
+
+func startSystemWith(t testing.TB, opts systemOptions) *system {
 	ts := temporaltest.NewServer()
 	t.Cleanup(ts.Stop)
 	tc := ts.GetDefaultClient()
 	require.NoError(t, worker.EnsureSearchAttributes(t.Context(), tc, ts.GetDefaultNamespace()))
 
-	store := modelstest.Open(t)
+	var store *models.Store
+	var outage *modelstest.Outage
+	if opts.outage {
+		store, outage = modelstest.OpenWithOutage(t)
+	} else {
+		store = modelstest.Open(t)
+	}
 	key, err := signing.GenerateKeyPair()
 	require.NoError(t, err)
 	network := netpolicy.Policy{AllowPrivate: true} // receivers are on loopback
+	settings := opts.settings
+	settings.RequestTimeout = cmp.Or(settings.RequestTimeout, 5*time.Second)
 	newWorker := func() sdkworker.Worker {
 		return worker.New(tc, taskQueue, &activities.Activities{
 			Store:     store,
-			HTTP:      network.NewHTTPClient(5 * time.Second),
+			HTTP:      network.NewHTTPClient(settings.RequestTimeout),
 			Signer:    signing.Signer{Keys: &key},
 			UserAgent: "hookflow/e2e",
+			Settings:  settings,
 		}, sdkworker.Options{})
 	}
 	w := newWorker()
@@ -87,16 +107,26 @@ func startSystem(t testing.TB) *system {
 		PublicURL:   api.URL,
 		Network:     network,
 		Tracking:    tracking.NewTokens("e2e-tracking"),
-		Workflows:   workflows.Starter{Client: tc, TaskQueue: taskQueue, RetryWindow: time.Hour, RequestTimeout: 5 * time.Second},
+		Workflows:   workflows.Starter{Client: tc, TaskQueue: taskQueue},
 		SigningKeys: []signing.PublicKey{key.Public()},
 	}).Handler()
-	s := &system{t: t, api: api, store: store, temporal: tc, ns: ts.GetDefaultNamespace(), worker: w, newWorker: newWorker}
+	s := &system{t: t, api: api, store: store, outage: outage, temporal: tc, ns: ts.GetDefaultNamespace(), worker: w, newWorker: newWorker}
 	t.Cleanup(func() { s.worker.Stop() })
 	return s
 }
 
 // call makes an API request and decodes the JSON answer into out.
 func (s *system) call(method, path string, body any, wantStatus int, out any) {
+	s.t.Helper()
+	status, data := s.request(method, path, body)
+	require.Equal(s.t, wantStatus, status, "%s %s answered %s", method, path, data)
+	if out != nil {
+		require.NoError(s.t, json.Unmarshal(data, out))
+	}
+}
+
+// request makes an API request and returns the status and body, whatever they are.
+func (s *system) request(method, path string, body any) (int, []byte) {
 	s.t.Helper()
 	var r io.Reader
 	if body != nil {
@@ -112,10 +142,7 @@ func (s *system) call(method, path string, body any, wantStatus int, out any) {
 	require.NoError(s.t, err)
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	require.Equal(s.t, wantStatus, resp.StatusCode, "%s %s answered %s", method, path, data)
-	if out != nil {
-		require.NoError(s.t, json.Unmarshal(data, out))
-	}
+	return resp.StatusCode, data
 }
 
 // receiver is a customer's endpoint: it serves the verification file and
@@ -129,8 +156,12 @@ type receiver struct {
 	publicKey  string
 	failFirst  int    // answer 503 to this many requests first
 	retryAfter string // the Retry-After of those answers (default 1 s)
-	requests   []receivedRequest
-	arrived    chan receivedRequest
+	// failFirstAttempts answers 503 to every delivery's first attempt.
+	failFirstAttempts bool
+	// delay is how long it takes to answer a delivery.
+	delay    time.Duration
+	requests []receivedRequest
+	arrived  chan receivedRequest
 }
 
 type receivedRequest struct {
@@ -147,6 +178,9 @@ func newReceiver(t testing.TB) *receiver {
 }
 
 func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodPost {
+		time.Sleep(rc.delay)
+	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if r.Method == http.MethodGet {
@@ -174,7 +208,7 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	if err := json.Unmarshal(body, &got.Payload); err != nil {
 		rc.t.Errorf("payload is not JSON: %s", body)
 	}
-	if len(rc.requests) < rc.failFirst {
+	if len(rc.requests) < rc.failFirst || (rc.failFirstAttempts && r.Header.Get(activities.HeaderAttempt) == "1") {
 		got.Status = http.StatusServiceUnavailable
 		w.Header().Set("Retry-After", cmp.Or(rc.retryAfter, "1"))
 	}
@@ -318,8 +352,8 @@ func TestRetriesUntilTheReceiverRecoversAndDeduplicatesEvents(t *testing.T) {
 	}
 
 	// The attempts are in the database, and the workflow is done: nothing more will come.
-	s.history(workflows.DeliveryWorkflowID(first["id"].(string)), "delivery-retried")
-	s.history(workflows.VerificationWorkflowID(wh.ID), "verification-verify-now")
+	s.history(workflows.DeliveryWorkflowID(first["id"].(string)), "delivery-retried-worker-settings")
+	s.history(workflows.VerificationWorkflowID(wh.ID), "verification-verify-now-worker-window")
 	var deliveries []models.Delivery
 	require.NoError(t, s.store.DB(t.Context()).Where("webhook_id = ?", wh.ID).Find(&deliveries).Error)
 	require.Len(t, deliveries, 1)
@@ -366,7 +400,7 @@ func (s *system) requireFindableByWebhook(webhookID string, want int) {
 // reportHistory logs how many history events a successful delivery cost.
 func (s *system) reportHistory(eventID string) {
 	s.t.Helper()
-	events := s.history(workflows.DeliveryWorkflowID(eventID), "delivery-succeeded")
+	events := s.history(workflows.DeliveryWorkflowID(eventID), "delivery-succeeded-worker-settings")
 	var kinds []string
 	for _, e := range events.GetEvents() {
 		kinds = append(kinds, strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_"))

@@ -24,9 +24,6 @@ type Collection struct {
 	UpdatedAt  time.Time `json:"updated_at"`
 }
 
-// Fields holds a profile's or subprofile's free-form data.
-type Fields map[string]any
-
 // Profile is one recipient in a database.
 type Profile struct {
 	ID string `gorm:"primaryKey;size:40" json:"id"`
@@ -34,7 +31,7 @@ type Profile struct {
 	Versioned
 	DatabaseID string    `gorm:"size:40;not null;index:idx_profiles_database_email,priority:1" json:"database_id"`
 	Email      string    `gorm:"size:320;not null;index:idx_profiles_database_email,priority:2" json:"email"`
-	Fields     Fields    `gorm:"serializer:json;type:text" json:"fields"`
+	Fields     Fields    `gorm:"type:text" json:"fields"`
 	Interests  []string  `gorm:"serializer:json;type:text" json:"interests"`
 	CreatedAt  time.Time `json:"created_at"`
 	UpdatedAt  time.Time `json:"updated_at"`
@@ -47,7 +44,7 @@ type Subprofile struct {
 	Versioned
 	ProfileID    string    `gorm:"size:40;not null;index" json:"profile_id"`
 	CollectionID string    `gorm:"size:40;not null;index" json:"collection_id"`
-	Fields       Fields    `gorm:"serializer:json;type:text" json:"fields"`
+	Fields       Fields    `gorm:"type:text" json:"fields"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 }

@@ -61,11 +61,19 @@ type Event struct {
 	URL          string    `gorm:"size:2048;not null;default:''" json:"url,omitempty"`
 	// Data holds the type-specific part: bounce envelope/mime, failure code
 	// and description, or a profile's fields before and after a change.
-	Data Fields `gorm:"serializer:json;type:mediumtext" json:"data,omitempty"`
+	Data Fields `gorm:"type:mediumtext" json:"data,omitempty"`
 	// Payload is the enriched body sent to webhooks, rendered once so every
 	// retry of every delivery sends the same content.
-	Payload Fields `gorm:"serializer:json;type:mediumtext" json:"-"`
+	Payload Fields `gorm:"type:mediumtext" json:"-"`
 	// DispatchedAt is set once a delivery workflow has been started for the
 	// event; a sweeper starts the ones a crash or outage left behind.
 	DispatchedAt *time.Time `gorm:"index" json:"-"`
+	// SettledAt is set once every delivery of the event has its outcome
+	// recorded (or the event was skipped as unreadable). An event dispatched
+	// long ago and not settled lost its workflow; the reconciler starts it
+	// again.
+	SettledAt *time.Time `gorm:"index" json:"-"`
+	// ReconciledAt is when the reconciler last looked at the unsettled
+	// event, so it is not asked about again too soon.
+	ReconciledAt *time.Time `json:"-"`
 }

@@ -20,7 +20,7 @@ type IdempotentRequest struct {
 	RequestHash string `gorm:"size:64;not null"`
 	// StatusCode is 0 while the first request is still being answered.
 	StatusCode int       `gorm:"not null;default:0"`
-	Header     Fields    `gorm:"serializer:json;type:text"`
+	Header     Fields    `gorm:"type:text"`
 	Body       []byte    `gorm:"type:mediumblob"`
 	CreatedAt  time.Time `gorm:"not null;index"`
 }

@@ -25,6 +25,7 @@ var migrations = []*gormigrate.Migration{
 	migrateDeliveryLog,
 	migrateVersions,
 	migrateWebhookDisabled,
+	migrationEventsSettledAt,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

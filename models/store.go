@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -15,7 +17,7 @@ import (
 	gormsqlite "gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
-	_ "modernc.org/sqlite" // pure-Go SQLite, registered as "sqlite"; the same engine Temporal's dev server uses
+	"modernc.org/sqlite" // pure-Go SQLite; the same engine Temporal's dev server uses
 )
 
 // PoolConfig bounds the database connection pool.
@@ -23,6 +25,9 @@ type PoolConfig struct {
 	MaxOpenConns    int
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
+	// WrapConnector, when set, wraps the driver's connector: tests use it
+	// to make the database go away and come back (see modelstest.Outage).
+	WrapConnector func(driver.Connector) driver.Connector
 }
 
 // Store is hookflow's storage: every model read and written through GORM,
@@ -49,7 +54,8 @@ func Open(dsn string, pool PoolConfig) (*Store, error) {
 	if !ok {
 		return nil, fmt.Errorf("database DSN must start with mysql:// or sqlite://")
 	}
-	var dialector gorm.Dialector
+	var connector driver.Connector
+	var newDialector func(*sql.DB) gorm.Dialector
 	switch dialect {
 	case DialectMySQL:
 		cfg, err := mysql.ParseDSN(rest)
@@ -66,41 +72,58 @@ func Open(dsn string, pool PoolConfig) (*Store, error) {
 		}
 		cfg.Params["charset"] = "utf8mb4"
 		cfg.Params["time_zone"] = "'+00:00'"
-		dialector = gormmysql.New(gormmysql.Config{DSN: cfg.FormatDSN()})
+		// Parsed again so the driver takes charset as its own setting,
+		// not as a session variable to set.
+		if cfg, err = mysql.ParseDSN(cfg.FormatDSN()); err != nil {
+			return nil, fmt.Errorf("parse MySQL DSN: %w", err)
+		}
+		if connector, err = mysql.NewConnector(cfg); err != nil {
+			return nil, fmt.Errorf("MySQL connector: %w", err)
+		}
+		newDialector = func(conn *sql.DB) gorm.Dialector {
+			return gormmysql.New(gormmysql.Config{DSNConfig: cfg, Conn: conn})
+		}
 	case DialectSQLite:
 		if dir := filepath.Dir(rest); rest != ":memory:" {
 			if err := os.MkdirAll(dir, 0o700); err != nil {
 				return nil, fmt.Errorf("create database directory: %w", err)
 			}
 		}
-		dialector = gormsqlite.Dialector{DriverName: "sqlite", DSN: sqliteDSN(rest)}
+		var err error
+		if connector, err = sqlite.NewConnector(sqliteDSN(rest)); err != nil {
+			return nil, fmt.Errorf("SQLite connector: %w", err)
+		}
+		newDialector = func(conn *sql.DB) gorm.Dialector {
+			return gormsqlite.Dialector{DriverName: "sqlite", Conn: conn}
+		}
 		// SQLite has one writer; a single connection turns lock contention
 		// into queueing instead of "database is locked" errors.
 		pool.MaxOpenConns = 1
 	default:
 		return nil, fmt.Errorf("unsupported database %q: use mysql:// or sqlite://", dialect)
 	}
-	db, err := gorm.Open(dialector, &gorm.Config{
+	if pool.WrapConnector != nil {
+		connector = pool.WrapConnector(connector)
+	}
+	conn := sql.OpenDB(connector)
+	db, err := gorm.Open(newDialector(conn), &gorm.Config{
 		NowFunc:                Now,
 		TranslateError:         true,
 		Logger:                 logger.Default.LogMode(logger.Silent),
 		SkipDefaultTransaction: true,
 	})
 	if err != nil {
+		conn.Close()
 		return nil, fmt.Errorf("open %s database: %w", dialect, err)
 	}
-	sqlDB, err := db.DB()
-	if err != nil {
-		return nil, err
-	}
 	if pool.MaxOpenConns > 0 {
-		sqlDB.SetMaxOpenConns(pool.MaxOpenConns)
+		conn.SetMaxOpenConns(pool.MaxOpenConns)
 	}
 	if pool.MaxIdleConns > 0 {
-		sqlDB.SetMaxIdleConns(pool.MaxIdleConns)
+		conn.SetMaxIdleConns(pool.MaxIdleConns)
 	}
 	if pool.ConnMaxLifetime > 0 {
-		sqlDB.SetConnMaxLifetime(pool.ConnMaxLifetime)
+		conn.SetConnMaxLifetime(pool.ConnMaxLifetime)
 	}
 	return &Store{db: db, dialect: dialect}, nil
 }

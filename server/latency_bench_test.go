@@ -39,7 +39,7 @@ func BenchmarkOpenPixelTemporalDown(b *testing.B) {
 
 	var store *models.Store
 	h := newServer(b, keepStore(&store), withTrackingKey(trackingKey), withTrackingLimit(1e9, 1e9), // record every hit
-		withWorkflows(workflows.Starter{Client: tc, TaskQueue: "bench", RetryWindow: time.Hour, RequestTimeout: time.Second}))
+		withWorkflows(workflows.Starter{Client: tc, TaskQueue: "bench"}))
 	a := createAudience(b, h)
 	open := trackingPath(b, createMessage(b, h, a.Profile, a.Subprofile).str("open_url"))
 	srv := httptest.NewServer(h)

@@ -1,5 +1,5 @@
-// Package worker runs hookflow's Temporal worker: both workflows and every
-// activity, on one task queue.
+// Package worker runs hookflow's Temporal worker: every workflow and
+// activity, on one task queue, and the reconciler's schedule.
 package worker
 
 import (
@@ -14,11 +14,15 @@ import (
 const DefaultTaskQueue = "hookflow"
 
 // New returns a worker with the workflows and activities registered; call
-// Run or Start on it.
+// Run or Start on it. Without acts.Runs, the reconciler asks c.
 func New(c client.Client, taskQueue string, acts *activities.Activities, opts worker.Options) worker.Worker {
+	if acts.Runs == nil {
+		acts.Runs = workflows.Starter{Client: c, TaskQueue: taskQueue}
+	}
 	w := worker.New(c, taskQueue, opts)
 	w.RegisterWorkflow(workflows.Delivery)
 	w.RegisterWorkflow(workflows.Verification)
+	w.RegisterWorkflow(workflows.Reconcile)
 	w.RegisterActivity(acts)
 	return w
 }

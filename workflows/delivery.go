@@ -4,6 +4,7 @@
 package workflows
 
 import (
+	"cmp"
 	"errors"
 	"time"
 
@@ -16,10 +17,11 @@ import (
 // DeliveryInput starts the delivery of one event.
 type DeliveryInput struct {
 	EventID string
-	// RetryWindow is how long failing deliveries are retried (default 3 days).
-	RetryWindow time.Duration
-	// RequestTimeout bounds one HTTP attempt (default 15 s).
-	RequestTimeout time.Duration
+	// RetryWindow and RequestTimeout were set by API processes before the
+	// worker owned them; they are read only so that runs started then
+	// replay as they ran. New runs leave them zero.
+	RetryWindow    time.Duration `json:",omitempty"`
+	RequestTimeout time.Duration `json:",omitempty"`
 }
 
 // DeliveryResult summarises the deliveries of one event.
@@ -27,34 +29,55 @@ type DeliveryResult struct {
 	Webhooks  int
 	Succeeded int
 	Failed    int
+	// Skipped says why nothing was delivered: the event was deleted, or
+	// cannot be read.
+	Skipped string `json:",omitempty"`
 }
 
 const (
-	DefaultRetryWindow    = 72 * time.Hour
-	DefaultRequestTimeout = 15 * time.Second
-	// retry backoff bounds; the activity picks each delay (with jitter or
-	// the receiver's Retry-After) through NextRetryDelay.
-	retryInitialInterval = 5 * time.Second
-	retryMaximumInterval = 6 * time.Hour
+	// firstAttemptsTimeout bounds one run of the first attempts of an
+	// event: every matching webhook, at most 16 at a time, each request
+	// bounded by the worker's request timeout.
+	firstAttemptsTimeout = 5 * time.Minute
+	// failDeliveryTimeout bounds one run of FailDelivery (two queries).
+	failDeliveryTimeout = time.Minute
+	// attemptMargin is added to the worker's request timeout to bound one
+	// run of RetryDelivery: reading the delivery and recording the attempt.
+	attemptMargin = 15 * time.Second
+	// crashRetryDelay is the wait before retrying a RetryDelivery whose
+	// worker died or hung (a timeout, so no delay came with it).
+	crashRetryDelay = 10 * time.Second
 )
 
 // Delivery sends one event to every matching webhook. The first attempt to
 // all of them runs in one local activity, so a successful delivery costs a
 // handful of history events; only deliveries that fail move on to durable
 // retries, each on its own so a failing receiver never holds up another.
+// No outage ends it: every step waits for the database to come back. Only
+// receivers' answers, the retry window, or an event that cannot be read do.
 func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
-	in = in.withDefaults()
-	deadline := workflow.Now(ctx).Add(in.RetryWindow)
+	started := workflow.Now(ctx)
 	var a *activities.Activities
-
 	var first activities.FirstAttemptsResult
-	firstCtx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{
-		StartToCloseTimeout: in.RequestTimeout + 30*time.Second,
-		RetryPolicy:         &temporal.RetryPolicy{InitialInterval: time.Second, MaximumInterval: time.Minute},
-	})
-	if err := workflow.ExecuteLocalActivity(firstCtx, a.DeliverFirstAttempts, in.EventID).Get(ctx, &first); err != nil {
-		return DeliveryResult{}, err
+	err := runLocalThenDurably(ctx, firstAttemptsTimeout, a.DeliverFirstAttempts, &first, in.EventID)
+	var appErr *temporal.ApplicationError
+	if errors.As(err, &appErr) && appErr.NonRetryable() {
+		// A worker from before skipped results said so with an error.
+		first = activities.FirstAttemptsResult{Skipped: appErr.Error()}
+	} else if err != nil {
+		return DeliveryResult{}, err // cancelled
 	}
+	if first.Skipped != "" {
+		workflow.GetLogger(ctx).Error("Event skipped", "EventID", in.EventID, "Reason", first.Skipped)
+		return DeliveryResult{Skipped: first.Skipped}, workflow.UpsertTypedSearchAttributes(ctx, DeliveryStatusKey.ValueSet(StatusSkipped))
+	}
+
+	// The worker's settings came with the result; runs started before
+	// that had them in their input.
+	retryWindow := cmp.Or(first.RetryWindow, in.RetryWindow, activities.DefaultRetryWindow)
+	requestTimeout := cmp.Or(first.RequestTimeout, in.RequestTimeout, activities.DefaultRequestTimeout)
+	deadline := started.Add(retryWindow)
+
 	result := DeliveryResult{Webhooks: len(first.WebhookIDs), Failed: first.Failed}
 	if len(first.Pending) > 0 {
 		if err := setDeliveryStatus(ctx, first.WebhookIDs, StatusRetrying); err != nil {
@@ -66,7 +89,7 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 			wg.Add(1)
 			workflow.Go(ctx, func(ctx workflow.Context) {
 				defer wg.Done()
-				if !retryDelivery(ctx, pending, deadline, in.RequestTimeout) {
+				if !retryDelivery(ctx, pending, deadline, requestTimeout) {
 					failed++
 				}
 			})
@@ -83,7 +106,8 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 }
 
 // retryDelivery waits out the first backoff, then retries one delivery
-// until it succeeds, fails for good, or the window closes. It reports
+// until it succeeds, fails for good, or the window closes (an outage near
+// its end may close it too), and then records the failure. It reports
 // whether the delivery succeeded.
 func retryDelivery(ctx workflow.Context, p activities.PendingDelivery, deadline time.Time, requestTimeout time.Duration) bool {
 	var a *activities.Activities
@@ -94,11 +118,14 @@ func retryDelivery(ctx workflow.Context, p activities.PendingDelivery, deadline 
 	if remaining > 0 {
 		retryCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 			ScheduleToCloseTimeout: remaining,
-			StartToCloseTimeout:    requestTimeout + 30*time.Second,
+			StartToCloseTimeout:    requestTimeout + attemptMargin,
+			// The activity sets every delay (the receiver's backoff or
+			// Retry-After, or the outage backoff); a timeout has none and
+			// waits crashRetryDelay. No delay is cut short within the window.
 			RetryPolicy: &temporal.RetryPolicy{
-				InitialInterval:    retryInitialInterval,
-				BackoffCoefficient: 2,
-				MaximumInterval:    retryMaximumInterval,
+				InitialInterval:    crashRetryDelay,
+				BackoffCoefficient: 1,
+				MaximumInterval:    max(remaining, crashRetryDelay),
 			},
 		})
 		err := workflow.ExecuteActivity(retryCtx, a.RetryDelivery, p.DeliveryID).Get(ctx, nil)
@@ -109,9 +136,12 @@ func retryDelivery(ctx workflow.Context, p activities.PendingDelivery, deadline 
 		if errors.As(err, &appErr) && appErr.NonRetryable() {
 			return false // the activity recorded why
 		}
+		if temporal.IsCanceledError(err) {
+			return false
+		}
 	}
-	failCtx := workflow.WithLocalActivityOptions(ctx, workflow.LocalActivityOptions{StartToCloseTimeout: time.Minute})
-	_ = workflow.ExecuteLocalActivity(failCtx, a.FailDelivery, p.DeliveryID, "retry window ran out").Get(ctx, nil)
+	// Recorded whatever it takes: an outage delays it, never skips it.
+	_ = runLocalThenDurably(ctx, failDeliveryTimeout, a.FailDelivery, nil, p.DeliveryID, "retry window ran out")
 	return false
 }
 
@@ -120,14 +150,4 @@ func setDeliveryStatus(ctx workflow.Context, webhookIDs []string, status string)
 		WebhookIDKey.ValueSet(webhookIDs),
 		DeliveryStatusKey.ValueSet(status),
 	)
-}
-
-func (in DeliveryInput) withDefaults() DeliveryInput {
-	if in.RetryWindow <= 0 {
-		in.RetryWindow = DefaultRetryWindow
-	}
-	if in.RequestTimeout <= 0 {
-		in.RequestTimeout = DefaultRequestTimeout
-	}
-	return in
 }

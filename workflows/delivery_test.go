@@ -2,7 +2,6 @@ package workflows
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
@@ -138,6 +137,29 @@ func TestDeliveryGivesUpWhenTheWindowRunsOut(t *testing.T) {
 	env, _ := newDeliveryEnv(t)
 	var a *activities.Activities
 	env.OnActivity(a.DeliverFirstAttempts, mock.Anything, "evt_1").Return(activities.FirstAttemptsResult{
+		WebhookIDs:  []string{"wh_1"},
+		Pending:     []activities.PendingDelivery{{DeliveryID: "dlv_1", WebhookID: "wh_1", RetryAfter: time.Minute}},
+		RetryWindow: 6 * time.Hour,
+	}, nil)
+	retries := 0
+	env.OnActivity(a.RetryDelivery, mock.Anything, "dlv_1").Return(func(_ context.Context, _ string) error {
+		retries++
+		return retryable(time.Hour)
+	})
+	env.OnActivity(a.FailDelivery, mock.Anything, "dlv_1", mock.Anything).Return(nil).Once()
+
+	env.ExecuteWorkflow(Delivery, DeliveryInput{EventID: "evt_1"})
+
+	require.Equal(t, DeliveryResult{Webhooks: 1, Failed: 1}, deliveryResult(t, env))
+	require.GreaterOrEqual(t, retries, 5, "retried hourly within the 6 h window")
+	require.LessOrEqual(t, retries, 6, "the worker's 6 h window, not the 72 h default")
+}
+
+// Runs started while the API process set the window keep it on replay.
+func TestDeliveryStartedWithAWindowInItsInputKeepsIt(t *testing.T) {
+	env, _ := newDeliveryEnv(t)
+	var a *activities.Activities
+	env.OnActivity(a.DeliverFirstAttempts, mock.Anything, "evt_1").Return(activities.FirstAttemptsResult{
 		WebhookIDs: []string{"wh_1"},
 		Pending:    []activities.PendingDelivery{{DeliveryID: "dlv_1", WebhookID: "wh_1", RetryAfter: time.Minute}},
 	}, nil)
@@ -148,21 +170,37 @@ func TestDeliveryGivesUpWhenTheWindowRunsOut(t *testing.T) {
 	})
 	env.OnActivity(a.FailDelivery, mock.Anything, "dlv_1", mock.Anything).Return(nil).Once()
 
-	env.ExecuteWorkflow(Delivery, DeliveryInput{EventID: "evt_1", RetryWindow: 6 * time.Hour})
+	env.ExecuteWorkflow(Delivery, DeliveryInput{EventID: "evt_1", RetryWindow: 3 * time.Hour})
 
 	require.Equal(t, DeliveryResult{Webhooks: 1, Failed: 1}, deliveryResult(t, env))
-	require.GreaterOrEqual(t, retries, 5, "retried hourly within the 6 h window")
+	require.GreaterOrEqual(t, retries, 2)
+	require.LessOrEqual(t, retries, 3)
 }
 
-func TestDeliveryFailsWhenPreparationFails(t *testing.T) {
-	env, _ := newDeliveryEnv(t)
+// A deleted event, or one that cannot be read, ends the workflow with a
+// result that says so; it does not fail.
+func TestDeliverySkipsAnEventThatCannotBeRead(t *testing.T) {
+	env, status := newDeliveryEnv(t)
 	var a *activities.Activities
+	reason := "event evt_1 cannot be read: unreadable stored value: exceeded max depth"
 	env.OnActivity(a.DeliverFirstAttempts, mock.Anything, "evt_1").
-		Return(activities.FirstAttemptsResult{}, temporal.NewNonRetryableApplicationError("no such event", "EventNotFound", nil))
+		Return(activities.FirstAttemptsResult{Skipped: reason}, nil).Once()
 
 	env.ExecuteWorkflow(Delivery, DeliveryInput{EventID: "evt_1"})
 
-	require.True(t, env.IsWorkflowCompleted())
-	var appErr *temporal.ApplicationError
-	require.True(t, errors.As(env.GetWorkflowError(), &appErr))
+	require.Equal(t, DeliveryResult{Skipped: reason}, deliveryResult(t, env))
+	require.Equal(t, StatusSkipped, *status)
+}
+
+// Workers from before skipped results answered a deleted event with a
+// non-retryable error: that skips the event too.
+func TestDeliverySkipsAnEventAWorkerRefused(t *testing.T) {
+	env, _ := newDeliveryEnv(t)
+	var a *activities.Activities
+	env.OnActivity(a.DeliverFirstAttempts, mock.Anything, "evt_1").
+		Return(activities.FirstAttemptsResult{}, temporal.NewNonRetryableApplicationError("event evt_1 not found", activities.ErrorTypeEventNotFound, nil)).Once()
+
+	env.ExecuteWorkflow(Delivery, DeliveryInput{EventID: "evt_1"})
+
+	require.Contains(t, deliveryResult(t, env).Skipped, "event evt_1 not found")
 }

@@ -6,3 +6,7 @@ func DeliveryWorkflowID(eventID string) string { return "delivery-" + eventID }
 
 // VerificationWorkflowID names the one verification workflow of a webhook.
 func VerificationWorkflowID(webhookID string) string { return "verify-" + webhookID }
+
+// ReconcileScheduleID names the one schedule that runs the reconciler; its
+// runs' workflow ids start with it.
+const ReconcileScheduleID = "hookflow-reconcile"

@@ -29,4 +29,5 @@ const (
 	StatusRetrying   = "retrying"   // at least one delivery waits for a retry
 	StatusSucceeded  = "succeeded"  // every delivery succeeded (or there were none)
 	StatusFailed     = "failed"     // at least one delivery failed for good
+	StatusSkipped    = "skipped"    // the event was deleted or cannot be read: nothing was sent
 )

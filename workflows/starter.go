@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -15,27 +14,37 @@ import (
 	"github.com/hookflow/hookflow/models"
 )
 
-// Starter starts and talks to hookflow's workflows; the API server uses it.
+// Starter starts and talks to hookflow's workflows; the API server uses
+// it, and the reconciler (as activities.DeliveryRuns). What shapes a
+// delivery or verification is the worker's business, not the starter's.
 type Starter struct {
-	Client             client.Client
-	TaskQueue          string
-	RetryWindow        time.Duration
-	RequestTimeout     time.Duration
-	VerificationWindow time.Duration
+	Client    client.Client
+	TaskQueue string
 }
 
 // StartDelivery starts the delivery workflow of a stored event. Starting
 // it again for the same event is a no-op, even after it has completed.
 func (s Starter) StartDelivery(ctx context.Context, e *models.Event) error {
+	return s.startDelivery(ctx, e, enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE)
+}
+
+// RestartDelivery starts a new run of the delivery workflow of an event
+// whose last run has closed without settling it. It is a no-op if a run
+// is under way.
+func (s Starter) RestartDelivery(ctx context.Context, e *models.Event) error {
+	return s.startDelivery(ctx, e, enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
+}
+
+func (s Starter) startDelivery(ctx context.Context, e *models.Event, reuse enums.WorkflowIdReusePolicy) error {
 	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                    DeliveryWorkflowID(e.ID),
 		TaskQueue:             s.TaskQueue,
-		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+		WorkflowIDReusePolicy: reuse,
 		TypedSearchAttributes: temporal.NewSearchAttributes(
 			EventTypeKey.ValueSet(string(e.Type)),
 			DeliveryStatusKey.ValueSet(StatusDelivering),
 		),
-	}, Delivery, DeliveryInput{EventID: e.ID, RetryWindow: s.RetryWindow, RequestTimeout: s.RequestTimeout})
+	}, Delivery, DeliveryInput{EventID: e.ID})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
 		return nil
@@ -43,11 +52,31 @@ func (s Starter) StartDelivery(ctx context.Context, e *models.Event) error {
 	return err
 }
 
+// DeliveryRunState says where the latest run of an event's delivery
+// workflow stands.
+func (s Starter) DeliveryRunState(ctx context.Context, eventID string) (activities.RunState, error) {
+	resp, err := s.Client.DescribeWorkflowExecution(ctx, DeliveryWorkflowID(eventID), "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return activities.RunNotFound, nil
+	}
+	if err != nil {
+		return 0, err
+	}
+	switch resp.GetWorkflowExecutionInfo().GetStatus() {
+	case enums.WORKFLOW_EXECUTION_STATUS_RUNNING:
+		return activities.RunRunning, nil
+	case enums.WORKFLOW_EXECUTION_STATUS_COMPLETED:
+		return activities.RunCompleted, nil
+	}
+	return activities.RunEnded, nil
+}
+
 // StartVerification (re)starts the verification workflow of a webhook,
 // replacing one that checks an older URL.
 func (s Starter) StartVerification(ctx context.Context, webhookID string) error {
 	_, err := s.Client.ExecuteWorkflow(ctx, s.verificationOptions(webhookID, enums.WORKFLOW_ID_CONFLICT_POLICY_TERMINATE_EXISTING),
-		Verification, VerificationInput{WebhookID: webhookID, Window: s.VerificationWindow})
+		Verification, VerificationInput{WebhookID: webhookID})
 	return err
 }
 
@@ -56,7 +85,7 @@ func (s Starter) StartVerification(ctx context.Context, webhookID string) error 
 func (s Starter) VerifyNow(ctx context.Context, webhookID string) (activities.VerificationResult, error) {
 	start := s.Client.NewWithStartWorkflowOperation(
 		s.verificationOptions(webhookID, enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING),
-		Verification, VerificationInput{WebhookID: webhookID, Window: s.VerificationWindow})
+		Verification, VerificationInput{WebhookID: webhookID})
 	handle, err := s.Client.UpdateWithStartWorkflow(ctx, client.UpdateWithStartWorkflowOptions{
 		StartWorkflowOperation: start,
 		UpdateOptions: client.UpdateWorkflowOptions{
@@ -90,3 +119,6 @@ func (s Starter) verificationOptions(webhookID string, conflict enums.WorkflowId
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 	}
 }
+
+// The reconciler asks Temporal through a Starter.
+var _ activities.DeliveryRuns = Starter{}

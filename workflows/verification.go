@@ -1,6 +1,7 @@
 package workflows
 
 import (
+	"cmp"
 	"errors"
 	"time"
 
@@ -13,8 +14,10 @@ import (
 // VerificationInput starts the ownership check of one webhook.
 type VerificationInput struct {
 	WebhookID string
-	// Window is how long hookflow keeps re-checking on its own (default 7 days).
-	Window time.Duration
+	// Window was set by API processes before the worker owned the
+	// verification window; it is read only so that runs started then replay
+	// as they ran. New runs leave it zero.
+	Window time.Duration `json:",omitempty"`
 }
 
 // VerificationOutcome is how a verification workflow ended.
@@ -29,8 +32,6 @@ const (
 // UpdateVerifyNow runs a check at once and answers with its result.
 const UpdateVerifyNow = "verify-now"
 
-const DefaultVerificationWindow = 7 * 24 * time.Hour
-
 // recheckIntervals space the automatic checks: often while the customer is
 // likely placing the file, then daily. The last one repeats.
 var recheckIntervals = []time.Duration{
@@ -42,10 +43,7 @@ var recheckIntervals = []time.Duration{
 // checking on its own at growing intervals and at once when asked through
 // the verify-now update, until a check passes or the window closes.
 func Verification(ctx workflow.Context, in VerificationInput) (VerificationOutcome, error) {
-	if in.Window <= 0 {
-		in.Window = DefaultVerificationWindow
-	}
-	deadline := workflow.Now(ctx).Add(in.Window)
+	started := workflow.Now(ctx)
 	var outcome VerificationOutcome
 
 	check := func(ctx workflow.Context) (activities.VerificationResult, error) {
@@ -60,6 +58,8 @@ func Verification(ctx workflow.Context, in VerificationInput) (VerificationOutco
 		}
 		return res, err
 	}
+	// The handler comes first: a verify-now that started this run is
+	// delivered with its first task.
 	err := workflow.SetUpdateHandlerWithOptions(ctx, UpdateVerifyNow, check, workflow.UpdateHandlerOptions{
 		Validator: func() error {
 			if outcome != "" {
@@ -72,6 +72,11 @@ func Verification(ctx workflow.Context, in VerificationInput) (VerificationOutco
 		return "", err
 	}
 
+	window, err := verificationWindow(ctx, in)
+	if err != nil {
+		return "", err // cancelled
+	}
+	deadline := started.Add(window)
 	for round := 0; outcome == ""; round++ {
 		wait := min(recheckIntervals[min(round, len(recheckIntervals)-1)], deadline.Sub(workflow.Now(ctx)))
 		if _, err := workflow.AwaitWithTimeout(ctx, wait, func() bool { return outcome != "" }); err != nil {
@@ -82,8 +87,13 @@ func Verification(ctx workflow.Context, in VerificationInput) (VerificationOutco
 		}
 		if !workflow.Now(ctx).Before(deadline) {
 			var a *activities.Activities
-			if err := workflow.ExecuteActivity(checkOptions(ctx), a.ExpireVerification, in.WebhookID).Get(ctx, nil); err != nil {
-				return "", err
+			// Retried until recorded: an outage delays the expiry, never ends the workflow.
+			expireCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
+				StartToCloseTimeout: time.Minute,
+				RetryPolicy:         outageRetryPolicy,
+			})
+			if err := workflow.ExecuteActivity(expireCtx, a.ExpireVerification, in.WebhookID).Get(ctx, nil); err != nil {
+				return "", err // cancelled
 			}
 			outcome = VerificationExpired
 			break
@@ -99,6 +109,24 @@ func Verification(ctx workflow.Context, in VerificationInput) (VerificationOutco
 	return outcome, nil
 }
 
+// workerSettingsVersion marks runs that read the verification window
+// from the worker (a recorded local activity) rather than their input.
+const workerSettingsVersion = 1
+
+// verificationWindow is the worker's verification window, recorded, for
+// new runs; runs started before keep the one in their input.
+func verificationWindow(ctx workflow.Context, in VerificationInput) (time.Duration, error) {
+	if workflow.GetVersion(ctx, "verification-window-from-worker", workflow.DefaultVersion, workerSettingsVersion) == workflow.DefaultVersion {
+		return cmp.Or(in.Window, activities.DefaultVerificationWindow), nil
+	}
+	var a *activities.Activities
+	var window time.Duration
+	err := runLocalThenDurably(ctx, time.Minute, a.VerificationWindow, &window)
+	return window, err
+}
+
+// checkOptions are those of a check: a check that fails (the database is
+// down, say) is only logged, and the next round checks again.
 func checkOptions(ctx workflow.Context) workflow.Context {
 	return workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: time.Minute,

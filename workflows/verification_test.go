@@ -97,7 +97,7 @@ func TestVerificationExpiresAfterTheWindow(t *testing.T) {
 		return nil
 	}).Once()
 
-	env.ExecuteWorkflow(Verification, VerificationInput{WebhookID: "wh_1", Window: 7 * 24 * time.Hour})
+	env.ExecuteWorkflow(Verification, VerificationInput{WebhookID: "wh_1"})
 
 	require.Equal(t, VerificationExpired, verificationOutcome(t, env))
 	require.InDelta(t, (7 * 24 * time.Hour).Seconds(), expiredAt.Sub(started).Seconds(), 60)
@@ -126,4 +126,52 @@ func TestVerificationStopsWhenCancelled(t *testing.T) {
 
 	require.True(t, env.IsWorkflowCompleted())
 	require.True(t, temporal.IsCanceledError(env.GetWorkflowError()))
+}
+
+// The window is the worker's, read once through a recorded local activity.
+func TestVerificationWindowIsTheWorkers(t *testing.T) {
+	env := newVerificationEnv(t)
+	var a *activities.Activities
+	env.OnActivity(a.VerificationWindow, mock.Anything).Return(3*time.Hour, nil).Once()
+	env.OnActivity(a.CheckVerification, mock.Anything, "wh_1").Return(notFound, nil)
+	var started, expiredAt time.Time
+	env.RegisterDelayedCallback(func() { started = env.Now() }, 0)
+	env.OnActivity(a.ExpireVerification, mock.Anything, "wh_1").Return(func(context.Context, string) error {
+		expiredAt = env.Now()
+		return nil
+	}).Once()
+	env.ExecuteWorkflow(Verification, VerificationInput{WebhookID: "wh_1"})
+	require.Equal(t, VerificationExpired, verificationOutcome(t, env))
+	require.InDelta(t, (3 * time.Hour).Seconds(), expiredAt.Sub(started).Seconds(), 60)
+}
+
+// A database outage ends neither the checks nor the expiry: a failed check
+// waits for the next round, and the expiry is retried until recorded.
+func TestVerificationOutlivesADatabaseOutage(t *testing.T) {
+	env := newVerificationEnv(t)
+	var a *activities.Activities
+	env.OnActivity(a.VerificationWindow, mock.Anything).Return(2*time.Hour, nil).Once()
+	var started time.Time
+	env.RegisterDelayedCallback(func() { started = env.Now() }, 0)
+	down := func() bool { return env.Now().Sub(started) < 5*time.Hour }
+	checks := 0
+	env.OnActivity(a.CheckVerification, mock.Anything, "wh_1").Return(func(ctx context.Context, _ string) (activities.VerificationResult, error) {
+		checks++
+		if down() {
+			return activities.VerificationResult{}, databaseDown(ctx)
+		}
+		return notFound, nil
+	})
+	expiries := 0
+	env.OnActivity(a.ExpireVerification, mock.Anything, "wh_1").Return(func(ctx context.Context, _ string) error {
+		expiries++
+		if down() {
+			return databaseDown(ctx)
+		}
+		return nil
+	})
+	env.ExecuteWorkflow(Verification, VerificationInput{WebhookID: "wh_1"})
+	require.Equal(t, VerificationExpired, verificationOutcome(t, env))
+	require.Greater(t, checks, 3, "failed checks were only logged")
+	require.Greater(t, expiries, 1, "the expiry was retried until the database was back")
 }

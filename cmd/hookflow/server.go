@@ -102,11 +102,8 @@ func newAPIServer(cfg config.Config, store *models.Store, tc client.Client, key 
 		Network:      netpolicy.Policy{AllowPrivate: cfg.AllowPrivateNetworks},
 		Tracking:     tracking.NewTokens(trackingSecret),
 		Workflows: workflows.Starter{
-			Client:             tc,
-			TaskQueue:          cfg.TaskQueue,
-			RetryWindow:        cfg.RetryWindow,
-			RequestTimeout:     cfg.DeliveryTimeout,
-			VerificationWindow: cfg.VerificationWindow,
+			Client:    tc,
+			TaskQueue: cfg.TaskQueue,
 		},
 		SigningKeys:    []signing.PublicKey{key.Public()},
 		TrustedProxies: splitList(cfg.TrustedProxies),

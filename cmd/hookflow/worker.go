@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"time"
 
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
@@ -42,15 +43,36 @@ func runWorker(ctx context.Context, log *slog.Logger, args []string) error {
 	return w.Run(interruptOn(ctx))
 }
 
-// newWorker registers the search attributes when it may and returns
-// hookflow's worker: the worker of "worker" and "dev". Call Run or Start.
+// newWorker registers the search attributes when it may, keeps the
+// reconciler's schedule, and returns hookflow's worker: the worker of
+// "worker" and "dev". Call Run or Start.
 func newWorker(ctx context.Context, log *slog.Logger, cfg config.Config, store *models.Store, tc client.Client, key signing.KeyPair) sdkworker.Worker {
 	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
 		log.Warn("could not register search attributes; register them on the Temporal server", "err", err)
 	}
+	go ensureReconcileSchedule(ctx, log, cfg, tc)
 	return worker.New(tc, cfg.TaskQueue, newActivities(cfg, store, key), sdkworker.Options{})
 }
 
+// ensureReconcileSchedule creates or updates the reconciler's schedule,
+// trying again while Temporal cannot be reached.
+func ensureReconcileSchedule(ctx context.Context, log *slog.Logger, cfg config.Config, tc client.Client) {
+	for {
+		err := worker.EnsureReconcileSchedule(ctx, tc, cfg.TaskQueue, cfg.ReconcileInterval)
+		if err == nil {
+			return
+		}
+		log.Warn("could not set up the reconciler's schedule; trying again in 30s", "err", err)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(30 * time.Second):
+		}
+	}
+}
+
+// newActivities is the worker's side of hookflow, with every setting that
+// shapes a delivery or a verification.
 func newActivities(cfg config.Config, store *models.Store, key signing.KeyPair) *activities.Activities {
 	return &activities.Activities{
 		Store:            store,
@@ -58,6 +80,15 @@ func newActivities(cfg config.Config, store *models.Store, key signing.KeyPair) 
 		Signer:           signing.Signer{Keys: &key},
 		UserAgent:        "hookflow/" + version,
 		MaxResponseBytes: cfg.MaxResponseBytes,
+		Settings: activities.Settings{
+			RequestTimeout:      cfg.DeliveryTimeout,
+			RetryWindow:         cfg.RetryWindow,
+			VerificationWindow:  cfg.VerificationWindow,
+			FirstRetryDelay:     cfg.RetryFirstDelay,
+			MaxRetryDelay:       cfg.RetryMaxDelay,
+			MaxOutageRetryDelay: cfg.OutageRetryMaxDelay,
+			ReconcileAfter:      cfg.ReconcileAfter,
+		},
 	}
 }
 

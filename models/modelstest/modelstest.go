@@ -73,3 +73,13 @@ func Describe() string {
 	}
 	return "embedded SQLite"
 }
+
+// DeeplyNested returns fields nested depth maps deep, {"a":{"a":…}}: at
+// 10001 they store fine but encoding/json cannot read them back.
+func DeeplyNested(depth int) models.Fields {
+	f := models.Fields{"leaf": true}
+	for range depth - 1 {
+		f = models.Fields{"a": f}
+	}
+	return f
+}

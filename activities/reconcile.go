@@ -1,0 +1,116 @@
+package activities
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/hookflow/hookflow/models"
+)
+
+// RunState is where an event's delivery workflow stands in Temporal.
+type RunState int
+
+const (
+	// RunNotFound: Temporal knows no such workflow (never started, or its
+	// history is past retention).
+	RunNotFound RunState = iota
+	// RunRunning: the workflow is still at work.
+	RunRunning
+	// RunCompleted: the workflow completed.
+	RunCompleted
+	// RunEnded: the workflow failed, timed out, or was terminated or cancelled.
+	RunEnded
+)
+
+// DeliveryRuns is what the reconciler needs from Temporal;
+// workflows.Starter implements it.
+type DeliveryRuns interface {
+	// DeliveryRunState says where the event's delivery workflow stands.
+	DeliveryRunState(ctx context.Context, eventID string) (RunState, error)
+	// RestartDelivery starts a new run of the event's delivery workflow,
+	// whose previous run has closed.
+	RestartDelivery(ctx context.Context, e *models.Event) error
+}
+
+// ReconcileResult counts what one reconciler pass did.
+type ReconcileResult struct {
+	// Checked counts unsettled events looked at; Running those whose
+	// workflow still runs; Settled those whose workflow completed with
+	// every outcome recorded; Restarted those delivered again.
+	Checked, Running, Settled, Restarted int
+}
+
+// ReconcileEvents is the reconciler: a regular activity the Reconcile
+// workflow runs on a schedule. It finds events dispatched ReconcileAfter
+// ago and still not settled, that it has not looked at for ReconcileAfter,
+// at most reconcileBatch of them, and asks Temporal about each one's
+// delivery workflow. One that still runs is left alone. One that completed
+// with no delivery pending had its outcomes recorded (by a worker from
+// before settled_at): the event is settled. Any other gets a new run,
+// which sends nothing already recorded as sent again.
+func (a *Activities) ReconcileEvents(ctx context.Context) (res ReconcileResult, err error) {
+	defer func() { err = a.retryLater(ctx, err) }()
+	if a.Runs == nil {
+		return res, fmt.Errorf("the reconciler needs Activities.Runs")
+	}
+	after := a.settings().ReconcileAfter
+	now := models.Now()
+	events, err := a.Store.UnsettledEvents(ctx, now.Add(-after), now.Add(-after), reconcileBatch)
+	if err != nil {
+		return res, err
+	}
+	for i := range events {
+		if err := a.reconcile(ctx, &events[i], &res); err != nil {
+			return res, fmt.Errorf("reconcile event %s: %w", events[i].ID, err)
+		}
+	}
+	if res.Restarted > 0 || res.Settled > 0 {
+		logger(ctx).Info("Reconciled events", "Checked", res.Checked, "Running", res.Running, "Settled", res.Settled, "Restarted", res.Restarted)
+	}
+	return res, nil
+}
+
+func (a *Activities) reconcile(ctx context.Context, e *models.Event, res *ReconcileResult) error {
+	state, err := a.Runs.DeliveryRunState(ctx, e.ID)
+	if err != nil {
+		return err
+	}
+	res.Checked++
+	restart := state != RunRunning
+	switch state {
+	case RunRunning:
+		res.Running++
+	case RunCompleted:
+		pending, err := a.Store.HasPendingDeliveries(ctx, e.ID)
+		if err != nil {
+			return err
+		}
+		if !pending {
+			restart = false
+			if _, err := a.Store.SettleEventIfDone(ctx, e.ID); err != nil {
+				return err
+			}
+			res.Settled++
+		}
+	}
+	if restart {
+		if err := a.Runs.RestartDelivery(ctx, e); err != nil {
+			return err
+		}
+		logger(ctx).Warn("Delivery workflow ended without settling its event; started it again", "EventID", e.ID, "State", state)
+		res.Restarted++
+	}
+	return a.Store.MarkReconciled(ctx, e.ID)
+}
+
+func (s RunState) String() string {
+	switch s {
+	case RunRunning:
+		return "running"
+	case RunCompleted:
+		return "completed"
+	case RunEnded:
+		return "ended"
+	}
+	return "not found"
+}
