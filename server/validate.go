@@ -116,8 +116,8 @@ func nestsDeeper(v any, levels int) bool {
 // being refused here.
 const maxStoredJSON = 65535
 
-// storedJSON checks v fits its column as GORM's serializer encodes it
-// (json.Marshal, which writes <, > and & as six-byte escapes).
+// storedJSON checks v fits its column as it is stored: json.Marshal, which
+// writes <, > and & as six-byte escapes.
 func (e *fieldErrors) storedJSON(field string, v any) {
 	if b, err := json.Marshal(v); err != nil || len(b) > maxStoredJSON {
 		e.add(field, fmt.Sprintf("must be at most %d bytes when stored as JSON", maxStoredJSON))
