@@ -57,6 +57,8 @@ type system struct {
 	// restarted worker process would.
 	worker    sdkworker.Worker
 	newWorker func() sdkworker.Worker
+	// account, when set, is the account the operator token acts in.
+	account string
 }
 
 // systemOptions change how a system is started.
@@ -138,6 +140,9 @@ func (s *system) request(method, path string, body any) (int, []byte) {
 	require.NoError(s.t, err)
 	req.Header.Set("Authorization", "Bearer "+apiToken)
 	req.Header.Set("Content-Type", "application/json")
+	if s.account != "" {
+		req.Header.Set(server.AccountHeader, s.account)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	require.NoError(s.t, err)
 	defer resp.Body.Close()
