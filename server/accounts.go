@@ -12,14 +12,6 @@ import (
 // The operator's routes: accounts and their API keys. Every route here is
 // behind requireOperator.
 
-type accountInput struct {
-	Name *string `json:"name"`
-}
-
-type apiKeyInput struct {
-	Name *string `json:"name"`
-}
-
 // newAPIKeyView is the one answer that carries the key itself.
 type newAPIKeyView struct {
 	*models.APIKey
@@ -38,13 +30,8 @@ func (s *Server) routeAccounts(accounts *gin.RouterGroup) {
 }
 
 func (s *Server) createAccount(c *gin.Context) {
-	var in accountInput
-	if !decodeJSON(c, &in) {
-		return
-	}
-	var errs fieldErrors
-	errs.requireText("name", in.Name, 255)
-	if errs.answered(c) {
+	in, ok := decodeNamed(c, true)
+	if !ok {
 		return
 	}
 	a := models.Account{ID: models.NewID(models.PrefixAccount), Name: *in.Name}
@@ -70,13 +57,8 @@ func (s *Server) updateAccount(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var in accountInput
-	if !decodeJSON(c, &in) {
-		return
-	}
-	var errs fieldErrors
-	errs.text("name", in.Name, 255)
-	if errs.answered(c) {
+	in, ok := decodeNamed(c, false)
+	if !ok {
 		return
 	}
 	a, err := s.Store.RenameAccount(c.Request.Context(), current.ID, in.Name, pre)
@@ -119,13 +101,8 @@ func (s *Server) createAPIKey(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var in apiKeyInput
-	if !decodeJSON(c, &in) {
-		return
-	}
-	var errs fieldErrors
-	errs.requireText("name", in.Name, 255)
-	if errs.answered(c) {
+	in, ok := decodeNamed(c, true)
+	if !ok {
 		return
 	}
 	key, secret, err := s.Store.NewAPIKey(c.Request.Context(), a.ID, *in.Name)

@@ -8,22 +8,13 @@ import (
 	"github.com/hookflow/hookflow/models"
 )
 
-type collectionInput struct {
-	Name *string `json:"name"`
-}
-
 func (s *Server) createCollection(c *gin.Context) {
 	db, ok := load[models.Database](c, s.Store, "database")
 	if !ok {
 		return
 	}
-	var in collectionInput
-	if !decodeJSON(c, &in) {
-		return
-	}
-	var errs fieldErrors
-	errs.requireText("name", in.Name, 255)
-	if errs.answered(c) {
+	in, ok := decodeNamed(c, true)
+	if !ok {
 		return
 	}
 	col := models.Collection{ID: models.NewID(models.PrefixCollection), Owned: db.Owned, DatabaseID: db.ID, Name: *in.Name}
@@ -53,13 +44,8 @@ func (s *Server) updateCollection(c *gin.Context) {
 	if !ok {
 		return
 	}
-	var in collectionInput
-	if !decodeJSON(c, &in) {
-		return
-	}
-	var errs fieldErrors
-	errs.text("name", in.Name, 255)
-	if errs.answered(c) {
+	in, ok := decodeNamed(c, false)
+	if !ok {
 		return
 	}
 	var change models.Change
