@@ -27,6 +27,14 @@ const (
 	// ErrorTypeUnreadable: a stored value needed by the step cannot be
 	// decoded. Non-retryable.
 	ErrorTypeUnreadable = "Unreadable"
+	// ErrorTypeWebhookUnverified: the webhook's URL is not verified, so
+	// nothing is sent to it. Non-retryable.
+	ErrorTypeWebhookUnverified = "WebhookUnverified"
+	// ErrorTypeUnknownEventType: a test asked for an event type hookflow
+	// does not know. Non-retryable.
+	ErrorTypeUnknownEventType = "UnknownEventType"
+	// ErrorTypeTestFailed: a test request could not be built. Non-retryable.
+	ErrorTypeTestFailed = "TestFailed"
 	// ErrorTypeUnavailable: a dependency (the database, ...) failed; the
 	// step is retried without limit after NextRetryDelay.
 	ErrorTypeUnavailable = "DependencyUnavailable"

@@ -134,6 +134,13 @@ type receiver struct {
 
 func newReceiver(t testing.TB, answer func(w http.ResponseWriter, n int)) *receiver {
 	t.Helper()
+	return newReceiverOf(t, func(w http.ResponseWriter, _ *http.Request, _ []byte, n int) { answer(w, n) })
+}
+
+// newReceiverOf is a receiver whose answer may depend on the request (its
+// body given), the nth it got.
+func newReceiverOf(t testing.TB, answer func(w http.ResponseWriter, r *http.Request, body []byte, n int)) *receiver {
+	t.Helper()
 	rc := &receiver{}
 	rc.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
@@ -141,7 +148,7 @@ func newReceiver(t testing.TB, answer func(w http.ResponseWriter, n int)) *recei
 		rc.requests = append(rc.requests, receivedRequest{Header: r.Header.Clone(), Body: body, At: time.Now()})
 		n := len(rc.requests)
 		rc.mu.Unlock()
-		answer(w, n)
+		answer(w, r, body, n)
 	}))
 	t.Cleanup(rc.Close)
 	return rc

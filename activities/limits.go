@@ -40,6 +40,20 @@ const (
 	recordTimeout = 10 * time.Second
 )
 
+// Tests and checks of webhooks are answered to a caller who waits, so
+// they are bounded more tightly than deliveries.
+const (
+	// maxTestRequestTimeout caps the worker's request timeout for a test
+	// request, so a test answers well within the API's wait.
+	maxTestRequestTimeout = 30 * time.Second
+	// maxConcurrentChecks bounds the webhooks one check tests at once
+	// (three requests each).
+	maxConcurrentChecks = 16
+	// staleTimestampAge is how old the timestamp of a check's stale request
+	// is: twice the five minutes Standard Webhooks libraries tolerate.
+	staleTimestampAge = 10 * time.Minute
+)
+
 // pausedRecheckDelay is how long a delivery to a paused webhook waits
 // before looking again whether the webhook was resumed; no request is sent
 // meanwhile.

@@ -21,27 +21,51 @@ const (
 	HeaderAttempt   = "Hookflow-Attempt"
 )
 
+// message is one request of hookflow to a webhook: a payload about an
+// event, signed as MsgID (the webhook-id header) at time At.
+type message struct {
+	MsgID     string
+	EventID   string
+	EventType models.EventType
+	Payload   models.Fields
+	Attempt   int
+	At        time.Time
+}
+
+// signFunc returns the Standard Webhooks headers of a body, signed with a
+// webhook's secret: signing.Signer.Headers, or a forger's (see forged).
+type signFunc func(secret, msgID string, at time.Time, body []byte) (http.Header, error)
+
 // deliveryRequest builds attempt number of a delivery: the event's payload
 // in the webhook's format, signed with the webhook's secret at time at.
 func (a *Activities) deliveryRequest(ctx context.Context, d *models.Delivery, w *models.Webhook, e *models.Event, number int, at time.Time) (*http.Request, error) {
-	body, contentType, err := renderBody(e.Payload, w.Format)
+	m := message{MsgID: d.ID, EventID: e.ID, EventType: e.Type, Payload: e.Payload, Attempt: number, At: at}
+	req, _, err := a.webhookRequest(ctx, w, m, a.Signer.Headers)
+	return req, err
+}
+
+// webhookRequest builds the POST of m to w: the payload in the webhook's
+// format, signed by sign, with the headers every request carries. It
+// returns the body too, as sent.
+func (a *Activities) webhookRequest(ctx context.Context, w *models.Webhook, m message, sign signFunc) (*http.Request, []byte, error) {
+	body, contentType, err := renderBody(m.Payload, w.Format)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	signature, err := a.Signer.Headers(w.Secret, d.ID, at, body)
+	signature, err := sign(w.Secret, m.MsgID, m.At, body)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	maps.Copy(req.Header, signature)
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", a.UserAgent)
-	req.Header.Set(HeaderEventType, string(e.Type))
-	req.Header.Set(HeaderEventID, e.ID)
+	req.Header.Set(HeaderEventType, string(m.EventType))
+	req.Header.Set(HeaderEventID, m.EventID)
 	req.Header.Set(HeaderWebhookID, w.ID)
-	req.Header.Set(HeaderAttempt, strconv.Itoa(number))
-	return req, nil
+	req.Header.Set(HeaderAttempt, strconv.Itoa(m.Attempt))
+	return req, body, nil
 }

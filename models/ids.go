@@ -21,6 +21,9 @@ const (
 	PrefixAttempt    = "att_"
 	PrefixAccount    = "acc_"
 	PrefixAPIKey     = "apk_"
+	// PrefixTest names a test request (webhook-id and sample event id
+	// alike), so receivers can tell it from a delivery; it is never stored.
+	PrefixTest = "test_"
 )
 
 // NewID returns a prefixed, time-ordered identifier. ULIDs sort by creation

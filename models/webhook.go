@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"slices"
 	"time"
 )
@@ -70,6 +71,26 @@ type Webhook struct {
 	VerificationContent string    `gorm:"size:128;not null" json:"-"`
 	CreatedAt           time.Time `json:"created_at"`
 	UpdatedAt           time.Time `json:"updated_at"`
+}
+
+// ErrWebhookUnverified refuses to send anything to a webhook whose owner
+// has not proven control of its URL.
+var ErrWebhookUnverified = errors.New("the webhook's URL is not verified; verify it first: nothing is sent to an unproven server")
+
+// Verified reports whether the owner proved control of the webhook's
+// current URL: only then may anything be sent to it. Paused and disabled
+// webhooks were verified; a new URL is not until it is proven.
+func (w *Webhook) Verified() bool {
+	return w.Status != WebhookUnverified && w.Status != WebhookVerificationFailed
+}
+
+// TestEventType is the type of the sample event a test sends when none is
+// asked for: the first the webhook subscribes to.
+func (w *Webhook) TestEventType() EventType {
+	if len(w.Events) == 0 {
+		return EventTypes[0]
+	}
+	return w.Events[0]
 }
 
 // Subscribes reports whether the webhook wants events of type t.

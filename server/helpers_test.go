@@ -321,7 +321,11 @@ type workflowsDouble struct {
 	block       chan struct{}    // StartDelivery waits for it to close, ignoring its context
 	blocked     int              // StartDelivery calls waiting on block now
 	verifyNow   func(ctx context.Context, webhookID string) (activities.VerificationResult, error)
-	calls       workflowCalls
+	// testWebhook and checkWebhooks answer TestWebhook and CheckWebhooks
+	// (see webhooktest_test.go); unset, they fail.
+	testWebhook   func(ctx context.Context, in activities.WebhookTestInput) (activities.WebhookTestResult, error)
+	checkWebhooks func(ctx context.Context, accountID string) ([]activities.WebhookCheck, error)
+	calls         workflowCalls
 }
 
 // workflowCalls are the ids each method was called with, in call order.
@@ -332,6 +336,8 @@ type workflowCalls struct {
 	Verifications    []string    // webhook ids of StartVerification
 	VerifyNow        []string
 	Stops            []string // webhook ids of StopVerification
+	Tests            []activities.WebhookTestInput
+	Checks           []string // account ids of CheckWebhooks
 }
 
 var _ server.Workflows = (*workflowsDouble)(nil)
@@ -371,6 +377,8 @@ func (w *workflowsDouble) recorded() workflowCalls {
 		Verifications:    slices.Clone(w.calls.Verifications),
 		VerifyNow:        slices.Clone(w.calls.VerifyNow),
 		Stops:            slices.Clone(w.calls.Stops),
+		Tests:            slices.Clone(w.calls.Tests),
+		Checks:           slices.Clone(w.calls.Checks),
 	}
 }
 

@@ -330,6 +330,12 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	h.do(oasRequest{method: "GET", path: "/v1/webhooks/{id}/deliveries", id: wh, query: "since=soon", want: 400})
 	h.do(oasRequest{method: "GET", path: "/v1/webhooks/{id}/stats", id: wh, want: 200})
 	h.do(oasRequest{method: "POST", path: "/v1/webhooks/{id}/verify", id: wh, want: 503}) // no Temporal here
+	// The testing tool refuses an unverified webhook before Temporal; Check
+	// now needs none without active webhooks (webhooktest_oas_test.go has
+	// the answers of real tests).
+	h.do(oasRequest{method: "POST", path: "/v1/webhooks/{id}/test", id: wh, body: `{"event_type":"click"}`, want: 409})
+	h.do(oasRequest{method: "POST", path: "/v1/webhooks/{id}/test", id: wh, body: `{"event_type":"opened"}`, invalidBody: true, want: 422})
+	h.do(oasRequest{method: "POST", path: "/v1/webhooks/check", want: 200})
 	h.do(oasRequest{method: "GET", path: "/v1/databases/{id}/webhooks", id: db, want: 200})
 	h.do(oasRequest{method: "GET", path: "/v1/collections/{id}/webhooks", id: col, want: 200})
 	h.do(oasRequest{method: "GET", path: "/v1/signing-keys", want: 200})

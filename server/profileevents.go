@@ -45,7 +45,7 @@ func profileEvent(t models.EventType, p *models.Profile, before, after models.Fi
 	return &models.Event{
 		ID: models.NewID(models.PrefixEvent), AccountID: p.AccountID, Type: t, OccurredAt: now, ReceivedAt: now,
 		DatabaseID: &p.DatabaseID, ProfileID: &p.ID,
-		Data: changeData(before, after),
+		Data: models.ChangeData(before, after),
 	}
 }
 
@@ -55,24 +55,3 @@ func subprofileEvent(t models.EventType, p *models.Profile, sub *models.Subprofi
 	e.SubprofileID, e.CollectionID = &sub.ID, &sub.CollectionID
 	return e
 }
-
-func changeData(before, after models.Fields) models.Fields {
-	data := models.Fields{}
-	if before != nil {
-		data["before"] = before
-	}
-	if after != nil {
-		data["after"] = after
-	}
-	return data
-}
-
-func profileSnapshot(p *models.Profile) models.Fields {
-	return models.Fields{"id": p.ID, "database": p.DatabaseID, "email": p.Email, "fields": copyFields(p.Fields), "interests": p.Interests}
-}
-
-func subprofileSnapshot(sub *models.Subprofile) models.Fields {
-	return models.Fields{"id": sub.ID, "profile": sub.ProfileID, "collection": sub.CollectionID, "fields": copyFields(sub.Fields)}
-}
-
-func copyFields(f models.Fields) models.Fields { return mergeFields(f, nil) }

@@ -43,7 +43,7 @@ func (s *Server) createProfile(c *gin.Context) {
 		Fields:     orEmpty(in.Fields),
 		Interests:  orEmptyList(in.Interests),
 	}
-	e := profileEvent(models.EventProfileCreate, &p, nil, profileSnapshot(&p))
+	e := profileEvent(models.EventProfileCreate, &p, nil, p.Snapshot())
 	if s.writeWithEvent(c, e, func(tx *models.Store) error { return tx.Create(c.Request.Context(), &p) }) {
 		respondTagged(c, http.StatusCreated, &p)
 	}
@@ -82,7 +82,7 @@ func (s *Server) updateProfile(c *gin.Context) {
 	p, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
 		func(_ *models.Store, p *models.Profile) (models.Change, error) { return in.change(c, p) },
 		func(tx *models.Store, before, after *models.Profile) error {
-			return ann.store(c, tx, profileEvent(models.EventProfileUpdate, after, profileSnapshot(before), profileSnapshot(after)))
+			return ann.store(c, tx, profileEvent(models.EventProfileUpdate, after, before.Snapshot(), after.Snapshot()))
 		})
 	if err != nil {
 		writeFailed(c, "profile", current.ID, err)
@@ -122,7 +122,7 @@ func (s *Server) deleteProfile(c *gin.Context) {
 	var ann announcement
 	_, err := s.Store.DeleteProfile(c.Request.Context(), current.AccountID, current.ID, pre,
 		func(tx *models.Store, p *models.Profile) error {
-			return ann.store(c, tx, profileEvent(models.EventProfileDelete, p, profileSnapshot(p), nil))
+			return ann.store(c, tx, profileEvent(models.EventProfileDelete, p, p.Snapshot(), nil))
 		})
 	if err != nil {
 		writeFailed(c, "profile", current.ID, err)

@@ -46,7 +46,7 @@ func (s *Server) createSubprofile(c *gin.Context) {
 		CollectionID: col.ID,
 		Fields:       orEmpty(in.Fields),
 	}
-	e := subprofileEvent(models.EventProfileCreate, p, &sub, nil, subprofileSnapshot(&sub))
+	e := subprofileEvent(models.EventProfileCreate, p, &sub, nil, sub.Snapshot())
 	if s.writeWithEvent(c, e, func(tx *models.Store) error { return tx.Create(c.Request.Context(), &sub) }) {
 		respondTagged(c, http.StatusCreated, &sub)
 	}
@@ -108,7 +108,7 @@ func (s *Server) updateSubprofile(c *gin.Context) {
 			return change, nil
 		},
 		func(tx *models.Store, before, after *models.Subprofile) error {
-			return ann.store(c, tx, subprofileEvent(models.EventProfileUpdate, p, after, subprofileSnapshot(before), subprofileSnapshot(after)))
+			return ann.store(c, tx, subprofileEvent(models.EventProfileUpdate, p, after, before.Snapshot(), after.Snapshot()))
 		})
 	if err != nil {
 		writeFailed(c, "subprofile", current.ID, err)
@@ -130,7 +130,7 @@ func (s *Server) deleteSubprofile(c *gin.Context) {
 	var ann announcement
 	_, err := models.RemoveOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
 		func(tx *models.Store, sub *models.Subprofile) error {
-			return ann.store(c, tx, subprofileEvent(models.EventProfileDelete, p, sub, subprofileSnapshot(sub), nil))
+			return ann.store(c, tx, subprofileEvent(models.EventProfileDelete, p, sub, sub.Snapshot(), nil))
 		})
 	if err != nil {
 		writeFailed(c, "subprofile", current.ID, err)

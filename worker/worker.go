@@ -23,6 +23,8 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts wo
 	w.RegisterWorkflow(workflows.Delivery)
 	w.RegisterWorkflow(workflows.Verification)
 	w.RegisterWorkflow(workflows.Reconcile)
+	w.RegisterWorkflow(workflows.WebhookTest)
+	w.RegisterWorkflow(workflows.WebhookCheck)
 	w.RegisterActivity(acts)
 	return w
 }

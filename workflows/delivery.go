@@ -1,6 +1,7 @@
 // Package workflows holds hookflow's business processes as Temporal
-// workflows: verifying that a customer owns a callback URL, and delivering
-// each event to every webhook that wants it.
+// workflows: verifying that a customer owns a callback URL, delivering
+// each event to every webhook that wants it, and testing webhooks when
+// their owner asks.
 package workflows
 
 import (

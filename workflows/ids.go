@@ -7,6 +7,14 @@ func DeliveryWorkflowID(eventID string) string { return "delivery-" + eventID }
 // VerificationWorkflowID names the one verification workflow of a webhook.
 func VerificationWorkflowID(webhookID string) string { return "verify-" + webhookID }
 
+// WebhookTestWorkflowID names the workflow of one test request, by the
+// request's test id.
+func WebhookTestWorkflowID(testID string) string { return "webhook-test-" + testID }
+
+// WebhookCheckWorkflowID names the check of an account's webhooks: one
+// runs at a time, and a check asked for meanwhile answers with its results.
+func WebhookCheckWorkflowID(accountID string) string { return "webhook-check-" + accountID }
+
 // ReconcileScheduleID names the one schedule that runs the reconciler; its
 // runs' workflow ids start with it.
 const ReconcileScheduleID = "hookflow-reconcile"

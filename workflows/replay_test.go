@@ -22,6 +22,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 			replayer := worker.NewWorkflowReplayer()
 			replayer.RegisterWorkflow(Delivery)
 			replayer.RegisterWorkflow(Verification)
+			replayer.RegisterWorkflow(WebhookTest)
+			replayer.RegisterWorkflow(WebhookCheck)
 			logger := log.NewStructuredLogger(slog.New(slog.DiscardHandler))
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(logger, file))
 		})

@@ -120,5 +120,56 @@ func (s Starter) verificationOptions(webhookID string, conflict enums.WorkflowId
 	}
 }
 
+// TestWebhook sends one test request to a webhook through the worker and
+// waits for its result. A webhook that is gone answers models.ErrNotFound,
+// an unverified one models.ErrWebhookUnverified.
+func (s Starter) TestWebhook(ctx context.Context, in activities.WebhookTestInput) (activities.WebhookTestResult, error) {
+	var res activities.WebhookTestResult
+	err := s.runAndWait(ctx, WebhookTestWorkflowID(in.TestID), WebhookTest, in, &res)
+	return res, err
+}
+
+// CheckWebhooks tests every active webhook of an account through the
+// worker and waits for the results. While a check of the account runs, it
+// waits for that one's results instead of starting another.
+func (s Starter) CheckWebhooks(ctx context.Context, accountID string) ([]activities.WebhookCheck, error) {
+	var res []activities.WebhookCheck
+	err := s.runAndWait(ctx, WebhookCheckWorkflowID(accountID), WebhookCheck, activities.WebhookCheckInput{AccountID: accountID}, &res)
+	return res, err
+}
+
+// runAndWait runs a short workflow (or joins the run of that id under way)
+// and waits until ctx ends for its result. The run ends unrun after
+// WebhookTestRunTimeout if no worker takes it.
+func (s Starter) runAndWait(ctx context.Context, id string, workflow, input, result any) error {
+	run, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       id,
+		TaskQueue:                s.TaskQueue,
+		WorkflowExecutionTimeout: WebhookTestRunTimeout,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}, workflow, input)
+	if err != nil {
+		return err
+	}
+	return verdict(run.Get(ctx, result))
+}
+
+// verdict turns the activities' refusals into the models' errors, so the
+// API can answer them without knowing Temporal.
+func verdict(err error) error {
+	var appErr *temporal.ApplicationError
+	if !errors.As(err, &appErr) {
+		return err
+	}
+	switch appErr.Type() {
+	case activities.ErrorTypeWebhookNotFound:
+		return fmt.Errorf("%w: %s", models.ErrNotFound, appErr.Error())
+	case activities.ErrorTypeWebhookUnverified:
+		return fmt.Errorf("%w (%s)", models.ErrWebhookUnverified, appErr.Error())
+	}
+	return err
+}
+
 // The reconciler asks Temporal through a Starter.
 var _ activities.DeliveryRuns = Starter{}
