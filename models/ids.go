@@ -21,6 +21,7 @@ const (
 	PrefixAttempt    = "att_"
 	PrefixAccount    = "acc_"
 	PrefixAPIKey     = "apk_"
+	PrefixRecovery   = "rec_"
 )
 
 // NewID returns a prefixed, time-ordered identifier. ULIDs sort by creation
