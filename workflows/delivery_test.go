@@ -137,9 +137,9 @@ func TestDeliveryGivesUpWhenTheWindowRunsOut(t *testing.T) {
 	env, _ := newDeliveryEnv(t)
 	var a *activities.Activities
 	env.OnActivity(a.DeliverFirstAttempts, mock.Anything, "evt_1").Return(activities.FirstAttemptsResult{
-		WebhookIDs:  []string{"wh_1"},
-		Pending:     []activities.PendingDelivery{{DeliveryID: "dlv_1", WebhookID: "wh_1", RetryAfter: time.Minute}},
-		RetryWindow: 6 * time.Hour,
+		WebhookIDs:    []string{"wh_1"},
+		Pending:       []activities.PendingDelivery{{DeliveryID: "dlv_1", WebhookID: "wh_1", RetryAfter: time.Minute}},
+		RetrySettings: activities.RetrySettings{RetryWindow: 6 * time.Hour},
 	}, nil)
 	retries := 0
 	env.OnActivity(a.RetryDelivery, mock.Anything, "dlv_1").Return(func(_ context.Context, _ string) error {

@@ -87,9 +87,9 @@ func TestDeliveryRecordsTheFailureOnceTheDatabaseIsBack(t *testing.T) {
 	env, status := newDeliveryEnv(t)
 	var a *activities.Activities
 	env.OnActivity(a.DeliverFirstAttempts, mock.Anything, "evt_1").Return(activities.FirstAttemptsResult{
-		WebhookIDs:  []string{"wh_1"},
-		Pending:     []activities.PendingDelivery{{DeliveryID: "dlv_1", WebhookID: "wh_1", RetryAfter: time.Minute}},
-		RetryWindow: time.Hour,
+		WebhookIDs:    []string{"wh_1"},
+		Pending:       []activities.PendingDelivery{{DeliveryID: "dlv_1", WebhookID: "wh_1", RetryAfter: time.Minute}},
+		RetrySettings: activities.RetrySettings{RetryWindow: time.Hour},
 	}, nil)
 	var started time.Time
 	env.RegisterDelayedCallback(func() { started = env.Now() }, 0)
