@@ -23,6 +23,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts wo
 	w.RegisterWorkflow(workflows.Delivery)
 	w.RegisterWorkflow(workflows.Verification)
 	w.RegisterWorkflow(workflows.Reconcile)
+	w.RegisterWorkflow(workflows.Recovery)
 	w.RegisterActivity(acts)
 	return w
 }
