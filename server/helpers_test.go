@@ -321,6 +321,8 @@ type workflowsDouble struct {
 	block       chan struct{}    // StartDelivery waits for it to close, ignoring its context
 	blocked     int              // StartDelivery calls waiting on block now
 	verifyNow   func(ctx context.Context, webhookID string) (activities.VerificationResult, error)
+	schedule    func(eventID, deliveryID string) (*models.DeliverySchedule, error)
+	recoveryErr error // StartRecovery fails so
 	calls       workflowCalls
 }
 
@@ -332,6 +334,9 @@ type workflowCalls struct {
 	Verifications    []string    // webhook ids of StartVerification
 	VerifyNow        []string
 	Stops            []string // webhook ids of StopVerification
+	Resends          []models.Delivery
+	Recoveries       []string // ids of StartRecovery
+	Cancels          []string // ids of CancelRecovery
 }
 
 var _ server.Workflows = (*workflowsDouble)(nil)
@@ -371,6 +376,9 @@ func (w *workflowsDouble) recorded() workflowCalls {
 		Verifications:    slices.Clone(w.calls.Verifications),
 		VerifyNow:        slices.Clone(w.calls.VerifyNow),
 		Stops:            slices.Clone(w.calls.Stops),
+		Resends:          slices.Clone(w.calls.Resends),
+		Recoveries:       slices.Clone(w.calls.Recoveries),
+		Cancels:          slices.Clone(w.calls.Cancels),
 	}
 }
 
@@ -441,6 +449,44 @@ func (w *workflowsDouble) StopVerification(_ context.Context, webhookID string) 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.calls.Stops = append(w.calls.Stops, webhookID)
+	return nil
+}
+
+// answerSchedule sets what DeliverySchedule answers; unset, it fails.
+func (w *workflowsDouble) answerSchedule(fn func(eventID, deliveryID string) (*models.DeliverySchedule, error)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.schedule = fn
+}
+
+func (w *workflowsDouble) DeliverySchedule(_ context.Context, eventID, deliveryID string) (*models.DeliverySchedule, error) {
+	w.mu.Lock()
+	fn := w.schedule
+	w.mu.Unlock()
+	if fn == nil {
+		return nil, errors.New("workflowsDouble: DeliverySchedule not configured")
+	}
+	return fn(eventID, deliveryID)
+}
+
+func (w *workflowsDouble) ResendDelivery(_ context.Context, d *models.Delivery) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.Resends = append(w.calls.Resends, *d)
+	return nil
+}
+
+func (w *workflowsDouble) StartRecovery(_ context.Context, recoveryID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.Recoveries = append(w.calls.Recoveries, recoveryID)
+	return w.recoveryErr
+}
+
+func (w *workflowsDouble) CancelRecovery(_ context.Context, recoveryID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.Cancels = append(w.calls.Cancels, recoveryID)
 	return nil
 }
 
