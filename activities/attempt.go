@@ -15,8 +15,10 @@ import (
 // webhook, decided for a delivery.
 type attemptOutcome struct {
 	Status models.DeliveryStatus
-	// RetryAfter is the wait before the next attempt while still pending.
-	RetryAfter time.Duration
+	// RetryAfter is the wait before the next attempt while still pending,
+	// and NextAttemptAt when that is (nil when no attempt was made now).
+	RetryAfter    time.Duration
+	NextAttemptAt *time.Time
 	// Reason says why the delivery has not succeeded, e.g. "attempt 2: HTTP 503".
 	Reason string
 	// ErrorType is the application error type when failed for good.
@@ -39,11 +41,25 @@ func (o attemptOutcome) err() error {
 	})
 }
 
+// attemptRules say how an attempt is counted and recorded. The zero rules
+// are a delivery's usual ones.
+type attemptRules struct {
+	// prior attempts came before this series of retries (a resend starts
+	// a new one): the backoff counts from the first attempt after them.
+	prior int
+	// last says no attempt follows this one (a recovery makes one): an
+	// answer worth retrying fails the delivery.
+	last bool
+	// record stores the attempt with the delivery's new status in one
+	// transaction; nil is Store.RecordAttempt.
+	record func(ctx context.Context, att *models.DeliveryAttempt, status models.DeliveryStatus, nextAttemptAt *time.Time) error
+}
+
 // deliverOnce makes the next attempt of a pending delivery if its webhook
 // still takes events. A deleted, disabled or no-longer-verified webhook
 // fails the delivery without a request: its URL is not one the owner
 // proven to control anymore. A paused one keeps it waiting, unsent.
-func (a *Activities) deliverOnce(ctx context.Context, d *models.Delivery, e *models.Event) (attemptOutcome, error) {
+func (a *Activities) deliverOnce(ctx context.Context, d *models.Delivery, e *models.Event, rules attemptRules) (attemptOutcome, error) {
 	w, err := models.Get[models.Webhook](ctx, a.Store, d.WebhookID)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
@@ -51,11 +67,12 @@ func (a *Activities) deliverOnce(ctx context.Context, d *models.Delivery, e *mod
 	case err != nil:
 		return attemptOutcome{}, err
 	case w.Status == models.WebhookPaused:
-		return attemptOutcome{Status: models.DeliveryPending, RetryAfter: pausedRecheckDelay, Reason: "webhook " + w.ID + " is paused"}, nil
+		next := models.Now().Add(pausedRecheckDelay)
+		return attemptOutcome{Status: models.DeliveryPending, RetryAfter: pausedRecheckDelay, NextAttemptAt: &next, Reason: "webhook " + w.ID + " is paused"}, nil
 	case w.Status != models.WebhookActive:
 		return a.giveUp(ctx, d, ErrorTypeDeliveryFailed, "webhook "+w.ID+" is "+string(w.Status))
 	}
-	return a.attempt(ctx, d, w, e)
+	return a.attempt(ctx, d, w, e, rules)
 }
 
 // giveUp fails a delivery that no attempt can help.
@@ -70,7 +87,7 @@ func (a *Activities) giveUp(ctx context.Context, d *models.Delivery, errorType, 
 
 // attempt sends attempt number d.Attempts+1 and records it with the
 // delivery's new status in one transaction.
-func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.Webhook, e *models.Event) (attemptOutcome, error) {
+func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.Webhook, e *models.Event, rules attemptRules) (attemptOutcome, error) {
 	number := d.Attempts + 1
 	started := models.Now()
 	var r response
@@ -80,6 +97,9 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 	} else {
 		r = a.send(req)
 		status = classify(r)
+	}
+	if status == models.DeliveryPending && rules.last {
+		status = models.DeliveryFailed
 	}
 	att := models.DeliveryAttempt{
 		ID:              models.NewID(models.PrefixAttempt),
@@ -96,14 +116,18 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 	var retryAfter time.Duration
 	var nextAttemptAt *time.Time
 	if status == models.DeliveryPending {
-		retryAfter = a.settings().retryDelay(r.RetryAfter, number, time.Now())
-		next := started.Add(r.Latency + retryAfter)
+		retryAfter = a.settings().retryDelay(r.RetryAfter, number-rules.prior, time.Now())
+		next := started.Add(r.Latency + retryAfter).Truncate(time.Millisecond) // as stored
 		nextAttemptAt = &next
+	}
+	record := rules.record
+	if record == nil {
+		record = a.Store.RecordAttempt
 	}
 	// The request went out: record it even if the activity's time ran out.
 	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
-	if err := a.Store.RecordAttempt(recordCtx, &att, status, nextAttemptAt); err != nil {
+	if err := record(recordCtx, &att, status, nextAttemptAt); err != nil {
 		return attemptOutcome{}, fmt.Errorf("record attempt %d of delivery %s: %w", number, d.ID, err)
 	}
 	d.Attempts, d.Status = number, status
@@ -111,7 +135,7 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 	out := attemptOutcome{Status: status, Reason: fmt.Sprintf("attempt %d: %s", number, r.summary())}
 	switch status {
 	case models.DeliveryPending:
-		out.RetryAfter = retryAfter
+		out.RetryAfter, out.NextAttemptAt = retryAfter, nextAttemptAt
 	case models.DeliveryFailed:
 		out.ErrorType = ErrorTypeDeliveryFailed
 	}

@@ -1,6 +1,7 @@
 package activities
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"net/http"
 	"strconv"
@@ -13,18 +14,38 @@ import (
 // so what failed together is not retried together, yet no retry comes
 // sooner than half the step.
 func backoff(attempts int, first, most time.Duration) time.Duration {
+	half := backoffCeiling(attempts, first, most) / 2
+	return half + rand.N(half+1)
+}
+
+// backoffCeiling is the longest backoff after the attempts-th failure.
+func backoffCeiling(attempts int, first, most time.Duration) time.Duration {
 	ceiling := first
 	for n := 1; n < attempts && ceiling < most; n++ {
 		ceiling *= 2
 	}
-	ceiling = min(ceiling, most)
-	half := ceiling / 2
-	return half + rand.N(half+1)
+	return min(ceiling, most)
 }
 
 // retryBackoff is the delay after a delivery's attempts-th failed attempt.
 func (s Settings) retryBackoff(attempts int) time.Duration {
 	return backoff(attempts, s.FirstRetryDelay, s.MaxRetryDelay)
+}
+
+// AttemptsLeft counts the attempts a delivery still gets before deadline
+// when the next one is due at next and failed attempts made so far in
+// its series of retries: each later one comes after the longest
+// backoff of its step, so at least this many are made unless a receiver
+// asks, with Retry-After, for longer waits. Zero delays are the defaults.
+func (r RetrySettings) AttemptsLeft(failed int, next, deadline time.Time) int {
+	first := cmp.Or(r.FirstRetryDelay, DefaultFirstRetryDelay)
+	most := max(cmp.Or(r.MaxRetryDelay, DefaultMaxRetryDelay), first)
+	left := 0
+	for at := next; at.Before(deadline); at = at.Add(backoffCeiling(failed, first, most)) {
+		left++
+		failed++
+	}
+	return left
 }
 
 // retryDelay is how long to wait before the next attempt: the receiver's

@@ -48,7 +48,7 @@ func (a *Activities) DeliverFirstAttempts(ctx context.Context, eventID string) (
 		return FirstAttemptsResult{}, err
 	}
 	res = summarize(deliveries, outcomes)
-	res.RetryWindow, res.RequestTimeout = s.RetryWindow, s.RequestTimeout
+	res.RetrySettings = s.retrySettings()
 	if len(res.Pending) == 0 {
 		if _, err := a.Store.SettleEventIfDone(ctx, e.ID); err != nil {
 			return FirstAttemptsResult{}, err
@@ -90,7 +90,7 @@ func (a *Activities) firstAttempts(ctx context.Context, deliveries []models.Deli
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			outcomes[i], errs[i] = a.deliverOnce(ctx, d, e)
+			outcomes[i], errs[i] = a.deliverOnce(ctx, d, e, attemptRules{})
 		})
 	}
 	wg.Wait()
@@ -107,20 +107,24 @@ func summarize(deliveries []models.Delivery, outcomes []attemptOutcome) FirstAtt
 		case models.DeliveryFailed:
 			res.Failed++
 		default:
-			res.Pending = append(res.Pending, PendingDelivery{DeliveryID: d.ID, WebhookID: d.WebhookID, RetryAfter: o.RetryAfter})
+			res.Pending = append(res.Pending, PendingDelivery{DeliveryID: d.ID, WebhookID: d.WebhookID,
+				RetryAfter: o.RetryAfter, NextAttemptAt: o.NextAttemptAt, Attempts: d.Attempts})
 		}
 	}
 	return res
 }
 
-// RetryDelivery is a regular activity with a Temporal retry policy. Each
-// call makes exactly one attempt (number Attempts+1) and records it. It
-// returns nil once the delivery succeeded; a non-retryable error after
-// failing it for good (non-retryable answer, webhook deleted or no longer
-// active, event deleted or unreadable); else a retryable error whose
-// NextRetryDelay is the receiver's Retry-After or the backoff. A delivery
-// to a paused webhook waits without an attempt. Once the delivery has its
-// outcome, the event is settled if it was its last pending one.
+// RetryDelivery is the retry step of delivery workflows started before
+// they waited between attempts themselves (see AttemptDelivery); it stays
+// registered so that those runs finish. It is a regular activity with a
+// Temporal retry policy. Each call makes exactly one attempt (number
+// Attempts+1) and records it. It returns nil once the delivery succeeded;
+// a non-retryable error after failing it for good (non-retryable answer,
+// webhook deleted or no longer active, event deleted or unreadable); else
+// a retryable error whose NextRetryDelay is the receiver's Retry-After or
+// the backoff. A delivery to a paused webhook waits without an attempt.
+// Once the delivery has its outcome, the event is settled if it was its
+// last pending one.
 func (a *Activities) RetryDelivery(ctx context.Context, deliveryID string) (err error) {
 	defer func() { err = a.retryLater(ctx, err) }()
 	d, err := models.Get[models.Delivery](ctx, a.Store, deliveryID)
@@ -140,7 +144,7 @@ func (a *Activities) RetryDelivery(ctx context.Context, deliveryID string) (err 
 		}
 		return temporal.NewNonRetryableApplicationError("delivery "+d.ID+" has already failed", ErrorTypeDeliveryFailed, nil)
 	}
-	out, err := a.retryOnce(ctx, d)
+	out, err := a.retryOnce(ctx, d, attemptRules{})
 	if err != nil {
 		return err
 	}
@@ -152,9 +156,43 @@ func (a *Activities) RetryDelivery(ctx context.Context, deliveryID string) (err 
 	return out.err()
 }
 
+// AttemptDelivery makes the next attempt of a pending delivery and
+// records it, and says where that left the delivery: succeeded, failed for
+// good (a non-retryable answer; webhook deleted or no longer active; event
+// deleted or unreadable), or pending until the NextAttemptAt it recorded
+// (the receiver's Retry-After or the backoff). A delivery to a paused
+// webhook waits without an attempt. A delivery that is no longer pending
+// (an earlier run finished it, but its result was lost) is answered as it
+// stands, and a deleted one as failed. Once the delivery has its outcome
+// the event is settled if it was its last pending one. Only a dependency
+// that fails is an error: the delivery workflow, not Temporal's retries,
+// waits between attempts, so it always knows when the next is due.
+func (a *Activities) AttemptDelivery(ctx context.Context, req AttemptRequest) (res AttemptResult, err error) {
+	defer func() { err = a.retryLater(ctx, err) }()
+	d, err := models.Get[models.Delivery](ctx, a.Store, req.DeliveryID)
+	if errors.Is(err, models.ErrNotFound) {
+		return AttemptResult{Status: models.DeliveryFailed, Reason: "delivery " + req.DeliveryID + " was deleted"}, nil
+	}
+	if err != nil {
+		return AttemptResult{}, err
+	}
+	out := attemptOutcome{Status: d.Status, Reason: d.FailureReason}
+	if d.Status == models.DeliveryPending {
+		if out, err = a.retryOnce(ctx, d, attemptRules{prior: req.PriorAttempts}); err != nil {
+			return AttemptResult{}, err
+		}
+	}
+	if out.Status != models.DeliveryPending {
+		if _, err := a.Store.SettleEventIfDone(ctx, d.EventID); err != nil {
+			return AttemptResult{}, err
+		}
+	}
+	return AttemptResult{Status: out.Status, Attempts: d.Attempts, NextAttemptAt: out.NextAttemptAt, Reason: out.Reason}, nil
+}
+
 // retryOnce makes the next attempt of a pending delivery, or fails it if
 // its event is gone or cannot be read.
-func (a *Activities) retryOnce(ctx context.Context, d *models.Delivery) (attemptOutcome, error) {
+func (a *Activities) retryOnce(ctx context.Context, d *models.Delivery, rules attemptRules) (attemptOutcome, error) {
 	e, err := a.enrichedEvent(ctx, d.EventID)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
@@ -165,7 +203,7 @@ func (a *Activities) retryOnce(ctx context.Context, d *models.Delivery) (attempt
 	case err != nil:
 		return attemptOutcome{}, err
 	}
-	return a.deliverOnce(ctx, d, e)
+	return a.deliverOnce(ctx, d, e, rules)
 }
 
 // FailDelivery is run when the retry window ran out: it marks the delivery

@@ -58,3 +58,15 @@ const (
 // before looking again whether the webhook was resumed; no request is sent
 // meanwhile.
 const pausedRecheckDelay = 10 * time.Minute
+
+// A recovery's work comes in pages: one run of RecoverDeliveries handles at
+// most recoveryPageDeliveries deliveries and starts no new one after
+// recoveryPageTime, so its workflow's history grows by one activity per page
+// however slow the pace. It reads the deliveries recoveryBatch at a time
+// and heartbeats every recoveryHeartbeat, whatever it is waiting for.
+const (
+	recoveryPageDeliveries = 1000
+	recoveryPageTime       = 5 * time.Minute
+	recoveryBatch          = 100
+	recoveryHeartbeat      = time.Second
+)

@@ -74,3 +74,20 @@ func (a *Activities) settings() Settings {
 func (a *Activities) VerificationWindow(context.Context) (time.Duration, error) {
 	return a.settings().VerificationWindow, nil
 }
+
+// retrySettings are the settings a delivery workflow retries by.
+func (s Settings) retrySettings() RetrySettings {
+	return RetrySettings{
+		RetryWindow:     s.RetryWindow,
+		RequestTimeout:  s.RequestTimeout,
+		FirstRetryDelay: s.FirstRetryDelay,
+		MaxRetryDelay:   s.MaxRetryDelay,
+	}
+}
+
+// DeliveryRetrySettings is a local activity a delivery workflow runs
+// before it resends a delivery: its recorded result is the worker's retry
+// settings for the resend.
+func (a *Activities) DeliveryRetrySettings(context.Context) (RetrySettings, error) {
+	return a.settings().retrySettings(), nil
+}

@@ -169,6 +169,9 @@ type receiver struct {
 	retryAfter string // the Retry-After of those answers (default 1 s)
 	// failFirstAttempts answers 503 to every delivery's first attempt.
 	failFirstAttempts bool
+	// answer, when set, decides the status of the n-th delivery (from 0)
+	// instead; a 503 carries retryAfter.
+	answer func(n int) int
 	// delay is how long it takes to answer a delivery.
 	delay    time.Duration
 	requests []receivedRequest
@@ -185,6 +188,7 @@ type receivedRequest struct {
 	Body    []byte
 	Payload map[string]any
 	Status  int
+	At      time.Time // when it arrived
 }
 
 func newReceiver(t testing.TB) *receiver {
@@ -210,7 +214,7 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, _ := io.ReadAll(r.Body)
-	got := receivedRequest{Headers: r.Header.Clone(), Body: body, Status: http.StatusOK}
+	got := receivedRequest{Headers: r.Header.Clone(), Body: body, Status: http.StatusOK, At: time.Now()}
 	if bad := rc.badSignature(body, r.Header); bad != "" {
 		if !rc.forgeriesExpected {
 			rc.t.Error(bad)
@@ -223,8 +227,13 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	if err := json.Unmarshal(body, &got.Payload); err != nil {
 		rc.t.Errorf("payload is not JSON: %s", body)
 	}
-	if len(rc.requests) < rc.failFirst || (rc.failFirstAttempts && r.Header.Get(activities.HeaderAttempt) == "1") {
+	switch {
+	case rc.answer != nil:
+		got.Status = rc.answer(len(rc.requests))
+	case len(rc.requests) < rc.failFirst || (rc.failFirstAttempts && r.Header.Get(activities.HeaderAttempt) == "1"):
 		got.Status = http.StatusServiceUnavailable
+	}
+	if got.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", cmp.Or(rc.retryAfter, "1"))
 	}
 	rc.requests = append(rc.requests, got)
@@ -387,7 +396,7 @@ func TestRetriesUntilTheReceiverRecoversAndDeduplicatesEvents(t *testing.T) {
 	}
 
 	// The attempts are in the database, and the workflow is done: nothing more will come.
-	s.history(workflows.DeliveryWorkflowID(first["id"].(string)), "delivery-retried-worker-settings")
+	s.history(workflows.DeliveryWorkflowID(first["id"].(string)), "delivery-retried-in-workflow")
 	s.history(workflows.VerificationWorkflowID(wh.ID), "verification-verify-now-worker-window")
 	var deliveries []models.Delivery
 	require.NoError(t, s.store.DB(t.Context()).Where("webhook_id = ?", wh.ID).Find(&deliveries).Error)
@@ -455,6 +464,12 @@ func eventKinds(h *historypb.History) []string {
 func (s *system) history(workflowID, name string) *historypb.History {
 	s.t.Helper()
 	s.awaitWorkflow(workflowID)
+	return s.closedHistory(workflowID, name)
+}
+
+// closedHistory is history for a workflow that has closed, however.
+func (s *system) closedHistory(workflowID, name string) *historypb.History {
+	s.t.Helper()
 	resp, err := s.temporal.WorkflowService().GetWorkflowExecutionHistory(s.t.Context(), &workflowservice.GetWorkflowExecutionHistoryRequest{
 		Namespace: s.ns, Execution: &commonpb.WorkflowExecution{WorkflowId: workflowID}, HistoryEventFilterType: enums.HISTORY_EVENT_FILTER_TYPE_ALL_EVENT,
 	})

@@ -18,8 +18,8 @@ func (s *Store) AccountWebhookIDs(ctx context.Context, accountID string) ([]stri
 }
 
 // DeleteAccount removes an account and everything it owns. Keys go first,
-// so access ends at once, and webhooks next, so deliveries in flight find
-// nothing to send to; the account row goes last, so a deletion that stops
+// so access ends at once, and recoveries and webhooks next, so deliveries
+// in flight find nothing to send to; the account row goes last, so a deletion that stops
 // half-way is finished by asking again. It starts only if pre holds, and
 // first claims the account by adding one to its version: a stale If-Match
 // never deletes anything, and one that held is no longer current once
@@ -37,6 +37,7 @@ func (s *Store) DeleteAccount(ctx context.Context, accountID string, pre Precond
 	messages := db.Model(&Message{}).Select("id").Where("account_id = ?", accountID)
 	steps := []func() error{
 		func() error { return db.Where("account_id = ?", accountID).Delete(&APIKey{}).Error },
+		func() error { return db.Where("account_id = ?", accountID).Delete(&Recovery{}).Error },
 		func() error { return db.Where("account_id = ?", accountID).Delete(&Webhook{}).Error },
 		func() error { return db.Where("delivery_id IN (?)", deliveries).Delete(&DeliveryAttempt{}).Error },
 		func() error { return db.Where("account_id = ?", accountID).Delete(&Delivery{}).Error },

@@ -50,3 +50,13 @@ type DeliveryAttempt struct {
 	Error           string    `gorm:"size:1024;not null;default:''" json:"error"`
 	StartedAt       time.Time `gorm:"not null" json:"started_at"`
 }
+
+// DeliverySchedule is where a pending delivery stands in the workflow
+// retrying it: when its next attempt is due, how many attempts its retry
+// window still holds on the backoff schedule (at least), and when the
+// window ends.
+type DeliverySchedule struct {
+	NextAttemptAt     time.Time `json:"next_attempt_at"`
+	AttemptsLeft      int       `json:"attempts_left"`
+	RetryWindowEndsAt time.Time `json:"retry_window_ends_at"`
+}

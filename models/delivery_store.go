@@ -126,3 +126,31 @@ func (s *Store) SaveEventPayload(ctx context.Context, e *Event) (bool, error) {
 		Updates(e)
 	return res.RowsAffected > 0, res.Error
 }
+
+// ReopenDelivery makes a finished delivery pending again, due now, to be
+// delivered once more, if its status is one of from; it reports whether it
+// did. Its event is unsettled in the same transaction, so the reconciler
+// delivers it should whatever was to deliver it be lost; and marked as
+// just looked at, so the reconciler leaves it alone meanwhile.
+func (s *Store) ReopenDelivery(ctx context.Context, d *Delivery, from ...DeliveryStatus) (bool, error) {
+	reopened := false
+	err := s.Transaction(ctx, func(tx *Store) error {
+		var err error
+		reopened, err = tx.reopenDelivery(ctx, d, from)
+		return err
+	})
+	return reopened, err
+}
+
+func (s *Store) reopenDelivery(ctx context.Context, d *Delivery, from []DeliveryStatus) (bool, error) {
+	now := Now()
+	res := s.db.WithContext(ctx).Model(&Delivery{}).
+		Where("id = ? AND status IN ?", d.ID, from).
+		Updates(map[string]any{"status": DeliveryPending, "completed_at": nil, "failure_reason": "", "next_attempt_at": now, "updated_at": now})
+	if res.Error != nil || res.RowsAffected == 0 {
+		return false, res.Error
+	}
+	err := s.db.WithContext(ctx).Model(&Event{}).Where("id = ?", d.EventID).
+		Updates(map[string]any{"settled_at": nil, "reconciled_at": now}).Error
+	return err == nil, err
+}

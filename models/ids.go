@@ -23,7 +23,8 @@ const (
 	PrefixAPIKey     = "apk_"
 	// PrefixTest names a test request (webhook-id and sample event id
 	// alike), so receivers can tell it from a delivery; it is never stored.
-	PrefixTest = "test_"
+	PrefixTest     = "test_"
+	PrefixRecovery = "rec_"
 )
 
 // NewID returns a prefixed, time-ordered identifier. ULIDs sort by creation

@@ -12,7 +12,7 @@ var allModels = []any{
 	&Account{}, &APIKey{}, &IdempotentRequest{},
 	&Database{}, &Collection{}, &Profile{}, &Subprofile{},
 	&Message{}, &Link{}, &Event{}, &Webhook{}, &Delivery{}, &DeliveryAttempt{},
-	&Lease{},
+	&Lease{}, &Recovery{},
 }
 
 // migrations are the versioned schema changes after the initial schema.
@@ -26,6 +26,7 @@ var migrations = []*gormigrate.Migration{
 	migrateVersions,
 	migrateWebhookDisabled,
 	migrationEventsSettledAt,
+	migrateRecoveries,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

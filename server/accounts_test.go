@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/hookflow/hookflow/models"
 	"github.com/hookflow/hookflow/models/modelstest"
@@ -101,6 +102,11 @@ func TestAccountLifecycle(t *testing.T) {
 	}
 	db := mustCreateAs(t, h, key, "/v1/databases", map[string]any{"name": "B"})
 	hook := mustCreateAs(t, h, key, "/v1/webhooks", map[string]any{"url": "http://127.0.0.1:1/hook", "events": []string{"open"}, "database_id": db})
+	recovery := models.Recovery{ID: models.NewID(models.PrefixRecovery), Owned: models.Owned{AccountID: account}, WebhookID: hook,
+		Since: models.Now().Add(-time.Hour), Until: models.Now(), MaxRPS: 1, Status: models.RecoveryRunning}
+	if err := store.Create(t.Context(), &recovery); err != nil {
+		t.Fatal(err)
+	}
 
 	want(t, do(t, h, http.MethodDelete, "/v1/accounts/"+account, nil), http.StatusNoContent)
 	wantProblem(t, do(t, h, http.MethodGet, "/v1/accounts/"+account, nil), http.StatusNotFound)
@@ -108,7 +114,7 @@ func TestAccountLifecycle(t *testing.T) {
 	if !slices.Contains(wf.recorded().Stops, hook) {
 		t.Errorf("the deleted account's webhook %s kept its verification workflow: stops %v", hook, wf.recorded().Stops)
 	}
-	for _, model := range []any{&models.Database{}, &models.Webhook{}, &models.APIKey{}} {
+	for _, model := range []any{&models.Database{}, &models.Webhook{}, &models.APIKey{}, &models.Recovery{}} {
 		var n int64
 		if err := store.DB(t.Context()).Model(model).Where("account_id = ?", account).Count(&n).Error; err != nil {
 			t.Fatal(err)
@@ -145,9 +151,14 @@ func TestIsolationOnEveryRoute(t *testing.T) {
 	want(t, r, http.StatusAccepted)
 	event := r.str("id")
 	delivery := recordedDelivery(t, store, event, hook, models.DeliveryFailed, 404)
+	recovery := models.Recovery{ID: models.NewID(models.PrefixRecovery), Owned: models.Owned{AccountID: models.DefaultAccountID},
+		WebhookID: hook, Since: models.Now().Add(-time.Hour), Until: models.Now(), MaxRPS: 1, Status: models.RecoveryRunning}
+	if err := store.Create(t.Context(), &recovery); err != nil {
+		t.Fatal(err)
+	}
 	ids := map[string]string{
 		"databases": a.DB, "collections": a.Collection, "profiles": a.Profile, "subprofiles": a.Subprofile,
-		"messages": msg, "webhooks": hook, "events": event, "deliveries": delivery.ID,
+		"messages": msg, "webhooks": hook, "events": event, "deliveries": delivery.ID, "recoveries": recovery.ID,
 	}
 	theirs := slices.Collect(maps.Values(ids))
 

@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -11,11 +13,23 @@ import (
 
 // The delivery log: what was sent where, when, and how it went.
 
-// deliveryDetail is a delivery with every attempt.
+// deliveryDetail is a delivery with every attempt and, while it is
+// pending, where its workflow has it.
 type deliveryDetail struct {
 	*models.Delivery
-	AttemptLog []models.DeliveryAttempt `json:"attempt_log"`
+	// Live says that next_attempt_at, attempts_left and
+	// retry_window_ends_at come from the workflow retrying the delivery,
+	// asked now; else next_attempt_at is as last stored and the others
+	// are null.
+	Live              bool                     `json:"live"`
+	AttemptsLeft      *int                     `json:"attempts_left"`
+	RetryWindowEndsAt *time.Time               `json:"retry_window_ends_at"`
+	AttemptLog        []models.DeliveryAttempt `json:"attempt_log"`
 }
+
+// liveStateTimeout bounds asking a pending delivery's workflow where it
+// stands; past it the stored next_attempt_at answers.
+const liveStateTimeout = time.Second
 
 // eventDetail is an event with the payload its webhooks get and its deliveries.
 type eventDetail struct {
@@ -31,6 +45,7 @@ func (s *Server) routeDeliveries(v1 *gin.RouterGroup) {
 	v1.GET("/webhooks/:id/deliveries", s.listWebhookDeliveries)
 	v1.GET("/webhooks/:id/stats", s.webhookStats)
 	v1.GET("/deliveries/:id", s.getDelivery)
+	v1.POST("/deliveries/:id/resend", s.resendDelivery)
 	v1.GET("/events/:id", s.getEvent)
 }
 
@@ -77,7 +92,69 @@ func (s *Server) getDelivery(c *gin.Context) {
 		storeError(c, err)
 		return
 	}
-	respondContentTagged(c, http.StatusOK, deliveryDetail{Delivery: d, AttemptLog: orEmptyList(attempts)})
+	detail := deliveryDetail{Delivery: d, AttemptLog: orEmptyList(attempts)}
+	if d.Status == models.DeliveryPending {
+		s.addLiveState(c.Request.Context(), &detail)
+	}
+	respondContentTagged(c, http.StatusOK, detail)
+}
+
+// addLiveState asks the workflow retrying a pending delivery when its next
+// attempt is due. A workflow that does not answer in time, or is not
+// retrying it (the reconciler is about to start it again, say), leaves
+// the stored state.
+func (s *Server) addLiveState(ctx context.Context, detail *deliveryDetail) {
+	if s.Workflows == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, liveStateTimeout)
+	defer cancel()
+	schedule, err := s.Workflows.DeliverySchedule(ctx, detail.EventID, detail.ID)
+	if err != nil || schedule == nil {
+		if err != nil {
+			slog.Debug("no live state of a pending delivery; answering the stored one", "delivery", detail.ID, "err", err)
+		}
+		return
+	}
+	detail.Live = true
+	detail.NextAttemptAt = &schedule.NextAttemptAt
+	detail.AttemptsLeft = &schedule.AttemptsLeft
+	detail.RetryWindowEndsAt = &schedule.RetryWindowEndsAt
+}
+
+// resendDelivery delivers a finished delivery again, now: its event's
+// stored payload to its webhook, with the same webhook-id, its attempts
+// numbered after the earlier ones, retried within a retry window of its
+// own. A pending delivery is being delivered: 409.
+func (s *Server) resendDelivery(c *gin.Context) {
+	d, ok := load[models.Delivery](c, s.Store, "delivery")
+	if !ok {
+		return
+	}
+	if s.Workflows == nil {
+		abortProblem(c, http.StatusServiceUnavailable, "resending needs Temporal, which this server is not connected to")
+		return
+	}
+	ctx := c.Request.Context()
+	reopened, err := s.Store.ReopenDelivery(ctx, d, models.DeliverySucceeded, models.DeliveryFailed)
+	if err != nil {
+		storeError(c, err)
+		return
+	}
+	if !reopened {
+		abortProblem(c, http.StatusConflict, "delivery "+d.ID+" is pending: it is being delivered; resend it once it has succeeded or failed")
+		return
+	}
+	startCtx, cancel := context.WithTimeout(ctx, temporalCallTimeout)
+	defer cancel()
+	if err := s.Workflows.ResendDelivery(startCtx, d); err != nil {
+		// Reopened, it is not lost: its event is unsettled, and the
+		// reconciler delivers it once Temporal answers again.
+		slog.Warn("could not start the resend of a delivery; the reconciler will deliver it", "delivery", d.ID, "err", err)
+	}
+	if d, ok = load[models.Delivery](c, s.Store, "delivery"); ok {
+		c.JSON(http.StatusAccepted, d)
+	}
 }
 
 func (s *Server) getEvent(c *gin.Context) {

@@ -325,6 +325,8 @@ type workflowsDouble struct {
 	// (see webhooktest_test.go); unset, they fail.
 	testWebhook   func(ctx context.Context, in activities.WebhookTestInput) (activities.WebhookTestResult, error)
 	checkWebhooks func(ctx context.Context, accountID string) ([]activities.WebhookCheck, error)
+	schedule      func(eventID, deliveryID string) (*models.DeliverySchedule, error)
+	recoveryErr   error // StartRecovery fails so
 	calls         workflowCalls
 }
 
@@ -338,6 +340,9 @@ type workflowCalls struct {
 	Stops            []string // webhook ids of StopVerification
 	Tests            []activities.WebhookTestInput
 	Checks           []string // account ids of CheckWebhooks
+	Resends          []models.Delivery
+	Recoveries       []string // ids of StartRecovery
+	Cancels          []string // ids of CancelRecovery
 }
 
 var _ server.Workflows = (*workflowsDouble)(nil)
@@ -379,6 +384,9 @@ func (w *workflowsDouble) recorded() workflowCalls {
 		Stops:            slices.Clone(w.calls.Stops),
 		Tests:            slices.Clone(w.calls.Tests),
 		Checks:           slices.Clone(w.calls.Checks),
+		Resends:          slices.Clone(w.calls.Resends),
+		Recoveries:       slices.Clone(w.calls.Recoveries),
+		Cancels:          slices.Clone(w.calls.Cancels),
 	}
 }
 
@@ -449,6 +457,44 @@ func (w *workflowsDouble) StopVerification(_ context.Context, webhookID string) 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.calls.Stops = append(w.calls.Stops, webhookID)
+	return nil
+}
+
+// answerSchedule sets what DeliverySchedule answers; unset, it fails.
+func (w *workflowsDouble) answerSchedule(fn func(eventID, deliveryID string) (*models.DeliverySchedule, error)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.schedule = fn
+}
+
+func (w *workflowsDouble) DeliverySchedule(_ context.Context, eventID, deliveryID string) (*models.DeliverySchedule, error) {
+	w.mu.Lock()
+	fn := w.schedule
+	w.mu.Unlock()
+	if fn == nil {
+		return nil, errors.New("workflowsDouble: DeliverySchedule not configured")
+	}
+	return fn(eventID, deliveryID)
+}
+
+func (w *workflowsDouble) ResendDelivery(_ context.Context, d *models.Delivery) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.Resends = append(w.calls.Resends, *d)
+	return nil
+}
+
+func (w *workflowsDouble) StartRecovery(_ context.Context, recoveryID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.Recoveries = append(w.calls.Recoveries, recoveryID)
+	return w.recoveryErr
+}
+
+func (w *workflowsDouble) CancelRecovery(_ context.Context, recoveryID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.Cancels = append(w.calls.Cancels, recoveryID)
 	return nil
 }
 

@@ -26,6 +26,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/hookflow/hookflow/models"
 	"github.com/hookflow/hookflow/models/modelstest"
 	"github.com/hookflow/hookflow/netpolicy"
 	"github.com/hookflow/hookflow/signing"
@@ -51,12 +52,19 @@ func oasDoc(t *testing.T) map[string]any {
 // allowed so webhook URLs need no DNS; there is no Temporal (Workflows nil).
 func oasEngine(t *testing.T) *gin.Engine {
 	t.Helper()
+	return oasEngineOver(t, modelstest.Open(t))
+}
+
+// oasEngineOver is oasEngine over the given store, for a test that sets up
+// what the API cannot reach without a worker (deliveries, recoveries).
+func oasEngineOver(t *testing.T, store *models.Store) *gin.Engine {
+	t.Helper()
 	key, err := signing.GenerateKeyPair()
 	if err != nil {
 		t.Fatal(err)
 	}
 	s := New(Options{
-		Store:        modelstest.Open(t),
+		Store:        store,
 		APIToken:     oasToken,
 		PublicURL:    "http://hookflow.test",
 		MaxBodyBytes: 64 << 10,
@@ -230,7 +238,8 @@ func TestOpenAPISecurityMatchesAuth(t *testing.T) {
 // may not carry members the schema does not declare, so a field added to
 // a model shows up here until it is described.
 func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
-	h := &oasHarness{t: t, engine: oasEngine(t), v: &oasValidator{doc: oasDoc(t)}, covered: map[string]bool{}}
+	store := modelstest.Open(t)
+	h := &oasHarness{t: t, engine: oasEngineOver(t, store), v: &oasValidator{doc: oasDoc(t)}, covered: map[string]bool{}}
 	const missingDB = "db_00000000000000000000000000"
 
 	// System and authentication.
@@ -329,6 +338,19 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 	h.do(oasRequest{method: "GET", path: "/v1/webhooks/{id}/deliveries", id: wh, query: "status=failed&event_type=open&since=2026-01-01T00:00:00Z", want: 200})
 	h.do(oasRequest{method: "GET", path: "/v1/webhooks/{id}/deliveries", id: wh, query: "since=soon", want: 400})
 	h.do(oasRequest{method: "GET", path: "/v1/webhooks/{id}/stats", id: wh, want: 200})
+
+	// A delivery, as a worker records it; resending and recovering need Temporal.
+	failed := oasFailedDelivery(t, store, evt, wh)
+	h.do(oasRequest{method: "GET", path: "/v1/deliveries/{id}", id: failed, want: 200})
+	h.do(oasRequest{method: "POST", path: "/v1/deliveries/{id}/resend", id: failed, want: 503})
+	h.do(oasRequest{method: "POST", path: "/v1/deliveries/{id}/resend", id: "dlv_00000000000000000000000000", want: 404})
+	h.do(oasRequest{method: "POST", path: "/v1/webhooks/{id}/recover", id: wh, body: `{"since":"2026-01-01T00:00:00Z","dry_run":true}`, want: 200})
+	h.do(oasRequest{method: "POST", path: "/v1/webhooks/{id}/recover", id: wh, body: `{"since":"2026-01-01T00:00:00Z","max_rps":0}`, invalidBody: true, want: 422})
+	h.do(oasRequest{method: "POST", path: "/v1/webhooks/{id}/recover", id: wh, body: `{"since":"2026-01-01T00:00:00Z","max_rps":5}`, want: 409}) // unverified
+	rec := oasRecovery(t, store, wh)
+	h.do(oasRequest{method: "GET", path: "/v1/recoveries/{id}", id: rec, want: 200})
+	h.do(oasRequest{method: "GET", path: "/v1/recoveries/{id}", id: "rec_00000000000000000000000000", want: 404})
+	h.do(oasRequest{method: "POST", path: "/v1/recoveries/{id}/cancel", id: rec, want: 200})
 	h.do(oasRequest{method: "POST", path: "/v1/webhooks/{id}/verify", id: wh, want: 503}) // no Temporal here
 	// The testing tool refuses an unverified webhook before Temporal; Check
 	// now needs none without active webhooks (webhooktest_oas_test.go has
@@ -365,6 +387,37 @@ func TestOpenAPIResponsesMatchSchemas(t *testing.T) {
 }
 
 func oasLastSegment(u string) string { return u[strings.LastIndex(u, "/")+1:] }
+
+// oasFailedDelivery records a delivery of the event to the webhook whose
+// one attempt failed, as a worker would, and returns its id.
+func oasFailedDelivery(t *testing.T, store *models.Store, eventID, webhookID string) string {
+	t.Helper()
+	e, err := models.Get[models.Event](t.Context(), store, eventID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ds, err := store.EnsureDeliveries(t.Context(), e, []string{webhookID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	att := &models.DeliveryAttempt{ID: models.NewID(models.PrefixAttempt), DeliveryID: ds[0].ID, Number: 1, StatusCode: 404, StartedAt: models.Now()}
+	if err := store.RecordAttempt(t.Context(), att, models.DeliveryFailed, nil); err != nil {
+		t.Fatal(err)
+	}
+	return ds[0].ID
+}
+
+// oasRecovery stores a running recovery of the webhook, as the API makes
+// one with Temporal, and returns its id.
+func oasRecovery(t *testing.T, store *models.Store, webhookID string) string {
+	t.Helper()
+	r := models.Recovery{ID: models.NewID(models.PrefixRecovery), Owned: models.Owned{AccountID: models.DefaultAccountID}, WebhookID: webhookID,
+		Since: models.Now().Add(-time.Hour), Until: models.Now(), MaxRPS: 5, Status: models.RecoveryRunning, Total: 1}
+	if err := store.Create(t.Context(), &r); err != nil {
+		t.Fatal(err)
+	}
+	return r.ID
+}
 
 // oasHarness sends requests and checks each exchange against the description.
 type oasHarness struct {
@@ -571,8 +624,8 @@ var oasIgnored = map[string]bool{
 var oasKnown = map[string]bool{
 	"$ref": true, "type": true, "enum": true, "const": true, "properties": true, "required": true,
 	"additionalProperties": true, "items": true, "minItems": true, "maxItems": true, "uniqueItems": true,
-	"minLength": true, "maxLength": true, "pattern": true, "minimum": true, "maximum": true, "format": true,
-	"propertyNames": true, "allOf": true, "anyOf": true, "oneOf": true, "if": true, "then": true, "else": true,
+	"minLength": true, "maxLength": true, "pattern": true, "minimum": true, "maximum": true, "exclusiveMinimum": true,
+	"format": true, "propertyNames": true, "allOf": true, "anyOf": true, "oneOf": true, "if": true, "then": true, "else": true,
 }
 
 // resolve follows a local JSON pointer such as #/components/schemas/X.
@@ -757,6 +810,9 @@ func (v *oasValidator) validateMap(s map[string]any, value any, at string, close
 		}
 		if m, ok := s["maximum"].(float64); ok && val > m {
 			add("%v is more than %v", val, m)
+		}
+		if m, ok := s["exclusiveMinimum"].(float64); ok && val <= m {
+			add("%v is not more than %v", val, m)
 		}
 	}
 }

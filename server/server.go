@@ -98,6 +98,7 @@ func (s *Server) Handler() http.Handler {
 	v1.POST("/events", s.createEvent)
 	v1.POST("/events/batch", s.createEventBatch)
 	s.routeDeliveries(v1)
+	s.routeRecoveries(v1)
 	v1.GET("/signing-keys", s.listSigningKeys)
 	return r
 }

@@ -17,4 +17,16 @@ type Workflows interface {
 	StopVerification(ctx context.Context, webhookID string) error
 	TestWebhook(ctx context.Context, in activities.WebhookTestInput) (activities.WebhookTestResult, error)
 	CheckWebhooks(ctx context.Context, accountID string) ([]activities.WebhookCheck, error)
+
+	// DeliverySchedule asks the workflow retrying a delivery where it
+	// stands; nil when it is not retrying it.
+	DeliverySchedule(ctx context.Context, eventID, deliveryID string) (*models.DeliverySchedule, error)
+	// ResendDelivery has a reopened delivery delivered again now; d is as
+	// read before it was reopened.
+	ResendDelivery(ctx context.Context, d *models.Delivery) error
+	// StartRecovery starts a stored recovery's workflow.
+	StartRecovery(ctx context.Context, recoveryID string) error
+	// CancelRecovery cancels a recovery's workflow and waits, until ctx
+	// ends, for it to stop.
+	CancelRecovery(ctx context.Context, recoveryID string) error
 }

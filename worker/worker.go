@@ -25,6 +25,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts wo
 	w.RegisterWorkflow(workflows.Reconcile)
 	w.RegisterWorkflow(workflows.WebhookTest)
 	w.RegisterWorkflow(workflows.WebhookCheck)
+	w.RegisterWorkflow(workflows.Recovery)
 	w.RegisterActivity(acts)
 	return w
 }

@@ -1,7 +1,7 @@
 // Package workflows holds hookflow's business processes as Temporal
 // workflows: verifying that a customer owns a callback URL, delivering
-// each event to every webhook that wants it, and testing webhooks when
-// their owner asks.
+// each event to every webhook that wants it, recovering a webhook's failed
+// deliveries, and testing webhooks when their owner asks.
 package workflows
 
 import (
@@ -23,6 +23,10 @@ type DeliveryInput struct {
 	// replay as they ran. New runs leave them zero.
 	RetryWindow    time.Duration `json:",omitempty"`
 	RequestTimeout time.Duration `json:",omitempty"`
+	// Resend, when set, starts a run that only delivers one of the event's
+	// deliveries again (see SignalResend): its first attempts were made by
+	// an earlier run.
+	Resend *ResendRequest `json:",omitempty"`
 }
 
 // DeliveryResult summarises the deliveries of one event.
@@ -33,6 +37,10 @@ type DeliveryResult struct {
 	// Skipped says why nothing was delivered: the event was deleted, or
 	// cannot be read.
 	Skipped string `json:",omitempty"`
+	// Resent counts the deliveries this run delivered again on request,
+	// and ResentFailed those of them that failed again.
+	Resent       int `json:",omitempty"`
+	ResentFailed int `json:",omitempty"`
 }
 
 const (
@@ -43,7 +51,7 @@ const (
 	// failDeliveryTimeout bounds one run of FailDelivery (two queries).
 	failDeliveryTimeout = time.Minute
 	// attemptMargin is added to the worker's request timeout to bound one
-	// run of RetryDelivery: reading the delivery and recording the attempt.
+	// attempt: reading the delivery and recording the attempt.
 	attemptMargin = 15 * time.Second
 	// crashRetryDelay is the wait before retrying a RetryDelivery whose
 	// worker died or hung (a timeout, so no delay came with it).
@@ -54,13 +62,25 @@ const (
 // all of them runs in one local activity, so a successful delivery costs a
 // handful of history events; only deliveries that fail move on to durable
 // retries, each on its own so a failing receiver never holds up another.
-// No outage ends it: every step waits for the database to come back. Only
-// receivers' answers, the retry window, or an event that cannot be read do.
+// The workflow waits between those attempts itself and answers the
+// QueryDeliverySchedule query with when the next is due. No outage ends
+// it: every step waits for the database to come back. Only receivers'
+// answers, the retry window, or an event that cannot be read do. Until it
+// ends it takes resends of the event's deliveries (SignalResend).
 func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 	started := workflow.Now(ctx)
+	run, err := startDeliveryRun(ctx)
+	if err != nil {
+		return DeliveryResult{}, err
+	}
+	if in.Resend != nil {
+		run.resend(ctx, *in.Resend)
+		return run.finish(ctx, DeliveryResult{}, []string{in.Resend.WebhookID})
+	}
+
 	var a *activities.Activities
 	var first activities.FirstAttemptsResult
-	err := runLocalThenDurably(ctx, firstAttemptsTimeout, a.DeliverFirstAttempts, &first, in.EventID)
+	err = runLocalThenDurably(ctx, firstAttemptsTimeout, a.DeliverFirstAttempts, &first, in.EventID)
 	var appErr *temporal.ApplicationError
 	if errors.As(err, &appErr) && appErr.NonRetryable() {
 		// A worker from before skipped results said so with an error.
@@ -75,9 +95,10 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 
 	// The worker's settings came with the result; runs started before
 	// that had them in their input.
-	retryWindow := cmp.Or(first.RetryWindow, in.RetryWindow, activities.DefaultRetryWindow)
-	requestTimeout := cmp.Or(first.RequestTimeout, in.RequestTimeout, activities.DefaultRequestTimeout)
-	deadline := started.Add(retryWindow)
+	settings := first.RetrySettings
+	settings.RetryWindow = cmp.Or(first.RetryWindow, in.RetryWindow, activities.DefaultRetryWindow)
+	settings.RequestTimeout = cmp.Or(first.RequestTimeout, in.RequestTimeout, activities.DefaultRequestTimeout)
+	deadline := started.Add(settings.RetryWindow)
 
 	result := DeliveryResult{Webhooks: len(first.WebhookIDs), Failed: first.Failed}
 	if len(first.Pending) > 0 {
@@ -85,36 +106,62 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 			return result, err
 		}
 		failed := 0
-		wg := workflow.NewWaitGroup(ctx)
-		for _, pending := range first.Pending {
-			wg.Add(1)
-			workflow.Go(ctx, func(ctx workflow.Context) {
-				defer wg.Done()
-				if !retryDelivery(ctx, pending, deadline, requestTimeout) {
-					failed++
-				}
-			})
+		if workflow.GetVersion(ctx, retriesInWorkflowChange, workflow.DefaultVersion, retriesInWorkflow) == workflow.DefaultVersion {
+			run.retryWithTemporal(ctx, first.Pending, deadline, settings, &failed)
+		} else {
+			for _, p := range first.Pending {
+				run.start(ctx, p.DeliveryID, newRetrySeries(ctx, p, deadline, settings), func(succeeded bool) {
+					if !succeeded {
+						failed++
+					}
+				})
+			}
 		}
-		wg.Wait(ctx)
+		if err := workflow.Await(ctx, func() bool { return run.active == 0 }); err != nil {
+			return result, err
+		}
 		result.Failed += failed
 	}
 	result.Succeeded = result.Webhooks - result.Failed
-	status := StatusSucceeded
-	if result.Failed > 0 {
-		status = StatusFailed
+	return run.finish(ctx, result, first.WebhookIDs)
+}
+
+// retriesInWorkflowChange marks runs whose workflow waits between retry
+// attempts itself (AttemptDelivery); runs started before leave the waits
+// to Temporal's retries of RetryDelivery.
+const (
+	retriesInWorkflowChange = "retries-in-workflow"
+	retriesInWorkflow       = 1
+)
+
+// retryWithTemporal is how runs started before retriesInWorkflow retry:
+// Temporal retries RetryDelivery, whose delays the activity sets, so the
+// workflow knows when the next attempt is due only while it waits for the
+// first retry.
+func (r *deliveryRun) retryWithTemporal(ctx workflow.Context, pending []activities.PendingDelivery, deadline time.Time, settings activities.RetrySettings, failed *int) {
+	for _, p := range pending {
+		r.active++
+		workflow.Go(ctx, func(ctx workflow.Context) {
+			defer func() { r.active-- }()
+			r.series[p.DeliveryID] = &retrySeries{next: workflow.Now(ctx).Add(p.RetryAfter), failed: 1, deadline: deadline, settings: settings}
+			if !retryDelivery(ctx, p, deadline, settings.RequestTimeout, func() { delete(r.series, p.DeliveryID) }) {
+				*failed++
+			}
+		})
 	}
-	return result, setDeliveryStatus(ctx, first.WebhookIDs, status)
 }
 
 // retryDelivery waits out the first backoff, then retries one delivery
 // until it succeeds, fails for good, or the window closes (an outage near
 // its end may close it too), and then records the failure. It reports
-// whether the delivery succeeded.
-func retryDelivery(ctx workflow.Context, p activities.PendingDelivery, deadline time.Time, requestTimeout time.Duration) bool {
+// whether the delivery succeeded. Runs started before retriesInWorkflow
+// retry this way.
+func retryDelivery(ctx workflow.Context, p activities.PendingDelivery, deadline time.Time, requestTimeout time.Duration, waited func()) bool {
 	var a *activities.Activities
 	if err := workflow.Sleep(ctx, p.RetryAfter); err != nil {
 		return false
 	}
+	waited()
 	remaining := deadline.Sub(workflow.Now(ctx))
 	if remaining > 0 {
 		retryCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{

@@ -18,3 +18,6 @@ func WebhookCheckWorkflowID(accountID string) string { return "webhook-check-" +
 // ReconcileScheduleID names the one schedule that runs the reconciler; its
 // runs' workflow ids start with it.
 const ReconcileScheduleID = "hookflow-reconcile"
+
+// RecoveryWorkflowID names the one workflow of a recovery.
+func RecoveryWorkflowID(recoveryID string) string { return "recovery-" + recoveryID }

@@ -69,12 +69,12 @@ func TestDeliveryRetriesThroughADatabaseOutage(t *testing.T) {
 	var started time.Time
 	env.RegisterDelayedCallback(func() { started = env.Now() }, 0)
 	var calls int
-	env.OnActivity(a.RetryDelivery, mock.Anything, "dlv_1").Return(func(ctx context.Context, _ string) error {
+	env.OnActivity(a.AttemptDelivery, mock.Anything, attemptOf("dlv_1")).Return(func(ctx context.Context, _ activities.AttemptRequest) (activities.AttemptResult, error) {
 		calls++
 		if env.Now().Sub(started) < 2*time.Hour {
-			return databaseDown(ctx)
+			return activities.AttemptResult{}, databaseDown(ctx)
 		}
-		return nil
+		return succeeded, nil
 	})
 	env.ExecuteWorkflow(Delivery, DeliveryInput{EventID: "evt_1"})
 	require.Equal(t, DeliveryResult{Webhooks: 1, Succeeded: 1}, deliveryResult(t, env))
@@ -87,13 +87,15 @@ func TestDeliveryRecordsTheFailureOnceTheDatabaseIsBack(t *testing.T) {
 	env, status := newDeliveryEnv(t)
 	var a *activities.Activities
 	env.OnActivity(a.DeliverFirstAttempts, mock.Anything, "evt_1").Return(activities.FirstAttemptsResult{
-		WebhookIDs:  []string{"wh_1"},
-		Pending:     []activities.PendingDelivery{{DeliveryID: "dlv_1", WebhookID: "wh_1", RetryAfter: time.Minute}},
-		RetryWindow: time.Hour,
+		WebhookIDs:    []string{"wh_1"},
+		Pending:       []activities.PendingDelivery{{DeliveryID: "dlv_1", WebhookID: "wh_1", RetryAfter: time.Minute}},
+		RetrySettings: activities.RetrySettings{RetryWindow: time.Hour},
 	}, nil)
 	var started time.Time
 	env.RegisterDelayedCallback(func() { started = env.Now() }, 0)
-	env.OnActivity(a.RetryDelivery, mock.Anything, "dlv_1").Return(retryable(10 * time.Minute))
+	env.OnActivity(a.AttemptDelivery, mock.Anything, attemptOf("dlv_1")).Return(func(context.Context, activities.AttemptRequest) (activities.AttemptResult, error) {
+		return pendingUntil(env, 2, 10*time.Minute), nil
+	})
 	var calls int
 	var recordedAt time.Time
 	env.OnActivity(a.FailDelivery, mock.Anything, "dlv_1", "retry window ran out").Return(func(ctx context.Context, _, _ string) error {

@@ -24,6 +24,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			replayer.RegisterWorkflow(Verification)
 			replayer.RegisterWorkflow(WebhookTest)
 			replayer.RegisterWorkflow(WebhookCheck)
+			replayer.RegisterWorkflow(Recovery)
 			logger := log.NewStructuredLogger(slog.New(slog.DiscardHandler))
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(logger, file))
 		})

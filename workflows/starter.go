@@ -72,6 +72,68 @@ func (s Starter) DeliveryRunState(ctx context.Context, eventID string) (activiti
 	return activities.RunEnded, nil
 }
 
+// ResendDelivery has the delivery workflow of a delivery's event deliver
+// it again now, starting a run for it if none is under way. Reopen the
+// delivery first (models.Store.ReopenDelivery): d is the delivery as read
+// before, its attempts the ones before the resend.
+func (s Starter) ResendDelivery(ctx context.Context, d *models.Delivery) error {
+	_, err := s.Client.SignalWithStartWorkflow(ctx, DeliveryWorkflowID(d.EventID), SignalResend,
+		ResendRequest{DeliveryID: d.ID, WebhookID: d.WebhookID, PriorAttempts: d.Attempts},
+		client.StartWorkflowOptions{
+			TaskQueue:             s.TaskQueue,
+			WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+			TypedSearchAttributes: temporal.NewSearchAttributes(
+				EventTypeKey.ValueSet(string(d.EventType)),
+				DeliveryStatusKey.ValueSet(StatusRetrying),
+			),
+		},
+		Delivery, DeliveryInput{EventID: d.EventID, Resend: &ResendRequest{DeliveryID: d.ID, WebhookID: d.WebhookID, PriorAttempts: d.Attempts}})
+	return err
+}
+
+// DeliverySchedule asks the delivery workflow of a delivery's event where
+// the delivery stands; nil when the workflow is not retrying it. A
+// workflow that no worker answers for makes it wait until ctx ends.
+func (s Starter) DeliverySchedule(ctx context.Context, eventID, deliveryID string) (*models.DeliverySchedule, error) {
+	v, err := s.Client.QueryWorkflow(ctx, DeliveryWorkflowID(eventID), "", QueryDeliverySchedule, deliveryID)
+	if err != nil {
+		return nil, err
+	}
+	var schedule *models.DeliverySchedule
+	return schedule, v.Get(&schedule)
+}
+
+// StartRecovery starts the workflow of a stored recovery.
+func (s Starter) StartRecovery(ctx context.Context, recoveryID string) error {
+	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                    RecoveryWorkflowID(recoveryID),
+		TaskQueue:             s.TaskQueue,
+		WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_REJECT_DUPLICATE,
+	}, Recovery, RecoveryInput{RecoveryID: recoveryID})
+	var started *serviceerror.WorkflowExecutionAlreadyStarted
+	if errors.As(err, &started) {
+		return nil
+	}
+	return err
+}
+
+// CancelRecovery cancels a recovery's workflow and waits, until ctx ends,
+// for it to stop: once it returns nil, the recovery sends nothing more.
+func (s Starter) CancelRecovery(ctx context.Context, recoveryID string) error {
+	id := RecoveryWorkflowID(recoveryID)
+	err := s.Client.CancelWorkflow(ctx, id, "")
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return nil // never started, or long gone
+	}
+	if err != nil {
+		return err
+	}
+	// However the run ends (cancelled, completed, failed), it has stopped.
+	_ = s.Client.GetWorkflow(ctx, id, "").Get(ctx, nil)
+	return ctx.Err()
+}
+
 // StartVerification (re)starts the verification workflow of a webhook,
 // replacing one that checks an older URL.
 func (s Starter) StartVerification(ctx context.Context, webhookID string) error {
