@@ -63,7 +63,7 @@ func (a *Activities) giveUp(ctx context.Context, d *models.Delivery, errorType, 
 	if _, err := a.Store.FailPendingDelivery(ctx, d.ID, reason); err != nil {
 		return attemptOutcome{}, err
 	}
-	logger(ctx).Info("Delivery failed", "DeliveryID", d.ID, "Reason", reason)
+	logger(ctx).Info("Delivery failed", deliveryAttrs(d, "reason", reason)...)
 	d.Status = models.DeliveryFailed
 	return attemptOutcome{Status: models.DeliveryFailed, Reason: reason, ErrorType: errorType}, nil
 }
@@ -112,8 +112,10 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 	switch status {
 	case models.DeliveryPending:
 		out.RetryAfter = retryAfter
+		logger(ctx).Info("Delivery attempt failed; it is tried again later", deliveryAttrs(d, "attempt", number, "result", r.summary(), "retry_after", retryAfter)...)
 	case models.DeliveryFailed:
 		out.ErrorType = ErrorTypeDeliveryFailed
+		logger(ctx).Info("Delivery failed", deliveryAttrs(d, "reason", out.Reason)...)
 	}
 	return out, nil
 }

@@ -11,6 +11,8 @@ var (
 	runCmds   = []string{CmdServer, CmdWorker, CmdDev} // start or run workflows
 	devCmds   = []string{CmdDev}
 	storeCmds = all
+	// logCmds is every command that logs.
+	logCmds = []string{CmdServer, CmdWorker, CmdMigrate, CmdDev, CmdReceiver}
 )
 
 // receiverCmds is the example receiver, which takes only its own settings.
@@ -34,6 +36,9 @@ func Settings() []Setting {
 		{Flag: "data-dir", Env: "HOOKFLOW_DATA_DIR", Default: ".hookflow", Commands: all,
 			Usage: "directory for the embedded database and generated keys",
 			bind:  stringVar(func(c *Config) *string { return &c.DataDir })},
+		{Flag: "log-format", Env: "HOOKFLOW_LOG_FORMAT", Default: LogFormatJSON, Commands: logCmds,
+			Usage: "how logs are written to standard error: json (one JSON object a line) or text (key=value, for humans)",
+			bind:  stringVar(func(c *Config) *string { return &c.LogFormat })},
 		{Flag: "api-addr", Env: "HOOKFLOW_API_ADDR", Default: "127.0.0.1:8080", Commands: httpCmds,
 			Usage: "listen address of the API and tracking endpoints",
 			bind:  stringVar(func(c *Config) *string { return &c.APIAddr })},

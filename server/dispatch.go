@@ -25,7 +25,7 @@ func startDelivery(ctx context.Context, w Workflows, store *models.Store, ref mo
 	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
 	defer cancel()
 	if err := store.MarkDispatched(markCtx, ref.ID); err != nil {
-		slog.Warn("could not mark event dispatched; the sweeper will start it again", "event", ref.ID, "err", err)
+		slog.Warn("could not mark event dispatched; the sweeper will start it again", "event_id", ref.ID, "error", err)
 	}
 	return nil
 }

@@ -19,12 +19,8 @@ import (
 
 // runDev runs everything in one process: an embedded Temporal server on
 // SQLite, the Temporal Web UI, the worker and the API, on loopback.
-func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
+func runDev(ctx context.Context, log *slog.Logger, cfg config.Config) (err error) {
 	began := time.Now()
-	cfg, err := config.Load(config.CmdDev, args)
-	if err != nil {
-		return err
-	}
 	// Receivers under development run on this machine.
 	cfg.AllowPrivateNetworks = true
 
@@ -64,7 +60,7 @@ func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
 	}
 	defer func() {
 		if err := tsrv.Stop(); err != nil {
-			log.Error("stopping Temporal", "err", err)
+			log.Error("stopping Temporal", "error", err)
 		}
 		log.Info("Temporal stopped")
 	}()
@@ -83,6 +79,8 @@ func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
 	if err != nil {
 		return err
 	}
+	log = withSecrets(log, token) // it may have been read from the data directory
+	slog.SetDefault(log)
 	tc, err := dialTemporal(log, cfg)
 	if err != nil {
 		return err
@@ -134,7 +132,7 @@ func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
 	if cfg.DevDemo {
 		demo, err := devstack.StartDemo(serveCtx, devstack.DemoOptions{APIURL: apiURL, Token: token, Out: os.Stdout})
 		if err != nil {
-			log.Error("demo", "err", err)
+			log.Error("demo", "error", err)
 		} else {
 			defer demo.Close()
 		}

@@ -143,7 +143,7 @@ func startDev(t testing.TB, dataDir string, addrs devAddrs, extra ...string) *de
 
 // startupLogged is the start-to-ready time the process logged.
 func (p *devProcess) startupLogged() string {
-	m := regexp.MustCompile(`hookflow dev is ready" startup=(\S+)`).FindStringSubmatch(p.stderr.String())
+	m := regexp.MustCompile(`"msg":"hookflow dev is ready","startup":"([^"]+)"`).FindStringSubmatch(p.stderr.String())
 	if m == nil {
 		return "no startup time logged"
 	}
@@ -260,6 +260,10 @@ func TestDevRunsEverythingAndKeepsItAcrossARestart(t *testing.T) {
 
 	dev.stop()
 	require.Contains(t, dev.stderr.String(), "shutting down")
+	// Its logs are JSON, and never show the operator token.
+	records := jsonLines(t, dev.stderr.String())
+	require.NotEmpty(t, records)
+	require.NotContains(t, dev.stderr.String(), dev.token())
 
 	// Same data directory, fresh process: everything is still there.
 	dev = startDev(t, dataDir, addrs)

@@ -23,15 +23,13 @@ import (
 	"github.com/hookflow/hookflow/workflows"
 )
 
-func runServer(ctx context.Context, log *slog.Logger, args []string) error {
-	cfg, err := config.Load(config.CmdServer, args)
-	if err != nil {
-		return err
-	}
+func runServer(ctx context.Context, log *slog.Logger, cfg config.Config) error {
 	token, err := apiToken(log, cfg)
 	if err != nil {
 		return err
 	}
+	log = withSecrets(log, token) // it may have been read from the data directory
+	slog.SetDefault(log)
 	store, err := openStore(ctx, log, cfg, cfg.MigrateOnStart)
 	if err != nil {
 		return err
@@ -80,7 +78,7 @@ func startAPIBackground(ctx context.Context, log *slog.Logger, srv *server.Serve
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
-			log.Warn("API background work did not stop in time", "err", err)
+			log.Warn("API background work did not stop in time", "error", err)
 		}
 	}
 }

@@ -16,11 +16,7 @@ import (
 	"github.com/hookflow/hookflow/worker"
 )
 
-func runWorker(ctx context.Context, log *slog.Logger, args []string) error {
-	cfg, err := config.Load(config.CmdWorker, args)
-	if err != nil {
-		return err
-	}
+func runWorker(ctx context.Context, log *slog.Logger, cfg config.Config) error {
 	key, err := signingKey(cfg)
 	if err != nil {
 		return err
@@ -48,7 +44,7 @@ func runWorker(ctx context.Context, log *slog.Logger, args []string) error {
 // "worker" and "dev". Call Run or Start.
 func newWorker(ctx context.Context, log *slog.Logger, cfg config.Config, store *models.Store, tc client.Client, key signing.KeyPair) sdkworker.Worker {
 	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
-		log.Warn("could not register search attributes; register them on the Temporal server", "err", err)
+		log.Warn("could not register search attributes; register them on the Temporal server", "error", err)
 	}
 	go ensureReconcileSchedule(ctx, log, cfg, tc)
 	return worker.New(tc, cfg.TaskQueue, newActivities(cfg, store, key), sdkworker.Options{})
@@ -62,7 +58,7 @@ func ensureReconcileSchedule(ctx context.Context, log *slog.Logger, cfg config.C
 		if err == nil {
 			return
 		}
-		log.Warn("could not set up the reconciler's schedule; trying again in 30s", "err", err)
+		log.Warn("could not set up the reconciler's schedule; trying again in 30s", "error", err)
 		select {
 		case <-ctx.Done():
 			return
