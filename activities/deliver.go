@@ -186,6 +186,7 @@ func (a *Activities) FailDelivery(ctx context.Context, deliveryID, reason string
 		return err
 	}
 	if failed {
+		a.Metrics.finished(models.DeliveryFailed)
 		logger(ctx).Info("Delivery failed", deliveryAttrs(d, "reason", reason)...)
 	}
 	_, err = a.Store.SettleEventIfDone(ctx, d.EventID)

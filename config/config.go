@@ -50,6 +50,7 @@ type Config struct {
 	ReconcileInterval   time.Duration
 	ReconcileAfter      time.Duration
 	MaxResponseBytes    int64
+	MetricsAddr         string
 
 	// hookflow dev only.
 	DevTemporalAddr string

@@ -26,6 +26,7 @@ var migrations = []*gormigrate.Migration{
 	migrateVersions,
 	migrateWebhookDisabled,
 	migrationEventsSettledAt,
+	migrateDeliveriesStatus,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hookflow/hookflow/config"
 	"github.com/hookflow/hookflow/devstack"
+	"github.com/hookflow/hookflow/telemetry"
 	"github.com/hookflow/hookflow/workflows"
 )
 
@@ -81,13 +82,16 @@ func runDev(ctx context.Context, log *slog.Logger, cfg config.Config) (err error
 	}
 	log = withSecrets(log, token) // it may have been read from the data directory
 	slog.SetDefault(log)
-	tc, err := dialTemporal(log, cfg)
+	// One registry for all of it: /metrics of the API serves the API's,
+	// the worker's and the Temporal SDK's metrics.
+	reg := telemetry.NewRegistry()
+	tc, closeTemporal, err := dialTemporal(log, cfg, reg)
 	if err != nil {
 		return err
 	}
-	defer tc.Close()
+	defer closeTemporal()
 
-	w := newWorker(ctx, log, cfg, store, tc, key)
+	w := newWorker(ctx, log, cfg, store, tc, key, reg)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -97,7 +101,7 @@ func runDev(ctx context.Context, log *slog.Logger, cfg config.Config) (err error
 	}()
 	log.Warn("callback URLs on loopback and private networks are allowed, so local receivers work; never do this in production")
 
-	srv, err := newAPIServer(cfg, store, tc, key, token)
+	srv, err := newAPIServer(cfg, store, tc, key, token, reg)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
 	"github.com/hookflow/hookflow/config"
@@ -19,6 +20,7 @@ import (
 	"github.com/hookflow/hookflow/netpolicy"
 	"github.com/hookflow/hookflow/server"
 	"github.com/hookflow/hookflow/signing"
+	"github.com/hookflow/hookflow/telemetry"
 	"github.com/hookflow/hookflow/tracking"
 	"github.com/hookflow/hookflow/workflows"
 )
@@ -42,12 +44,13 @@ func runServer(ctx context.Context, log *slog.Logger, cfg config.Config) error {
 	if err != nil {
 		return err
 	}
-	tc, err := dialTemporal(log, cfg)
+	reg := telemetry.NewRegistry()
+	tc, closeTemporal, err := dialTemporal(log, cfg, reg)
 	if err != nil {
 		return err
 	}
-	defer tc.Close()
-	srv, err := newAPIServer(cfg, store, tc, key, token)
+	defer closeTemporal()
+	srv, err := newAPIServer(cfg, store, tc, key, token, reg)
 	if err != nil {
 		return err
 	}
@@ -83,8 +86,9 @@ func startAPIBackground(ctx context.Context, log *slog.Logger, srv *server.Serve
 	}
 }
 
-// newAPIServer assembles the API server: the API of "server" and "dev".
-func newAPIServer(cfg config.Config, store *models.Store, tc client.Client, key signing.KeyPair, token string) (*server.Server, error) {
+// newAPIServer assembles the API server: the API of "server" and "dev". It
+// serves reg, the process's metrics, with its own in it.
+func newAPIServer(cfg config.Config, store *models.Store, tc client.Client, key signing.KeyPair, token string, reg *prometheus.Registry) (*server.Server, error) {
 	trackingSecret, err := trackingSecret(cfg)
 	if err != nil {
 		return nil, err
@@ -107,6 +111,7 @@ func newAPIServer(cfg config.Config, store *models.Store, tc client.Client, key 
 		TrustedProxies: splitList(cfg.TrustedProxies),
 		TrackingRate:   cfg.TrackingRate,
 		TrackingBurst:  cfg.TrackingBurst,
+		Metrics:        reg,
 	}), nil
 }
 
