@@ -50,6 +50,7 @@ type Config struct {
 	ReconcileInterval   time.Duration
 	ReconcileAfter      time.Duration
 	MaxResponseBytes    int64
+	Retention           time.Duration
 	MetricsAddr         string
 
 	// hookflow dev only.

@@ -10,3 +10,6 @@ func VerificationWorkflowID(webhookID string) string { return "verify-" + webhoo
 // ReconcileScheduleID names the one schedule that runs the reconciler; its
 // runs' workflow ids start with it.
 const ReconcileScheduleID = "hookflow-reconcile"
+
+// PruneScheduleID names the one schedule that runs retention (Prune).
+const PruneScheduleID = "hookflow-prune"

@@ -22,6 +22,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 			replayer := worker.NewWorkflowReplayer()
 			replayer.RegisterWorkflow(Delivery)
 			replayer.RegisterWorkflow(Verification)
+			replayer.RegisterWorkflow(Reconcile)
+			replayer.RegisterWorkflow(Prune)
 			logger := log.NewStructuredLogger(slog.New(slog.DiscardHandler))
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(logger, file))
 		})

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -67,29 +68,32 @@ func metricsHandler(reg *prometheus.Registry, log *slog.Logger) http.Handler {
 }
 
 // newWorker registers the search attributes when it may, keeps the
-// reconciler's schedule, puts the worker's metrics and the backlog in reg,
+// schedules of the reconciler and of retention, puts the worker's metrics and the backlog in reg,
 // and returns hookflow's worker: the worker of "worker" and "dev". Call Run
 // or Start.
 func newWorker(ctx context.Context, log *slog.Logger, cfg config.Config, store *models.Store, tc client.Client, key signing.KeyPair, reg *prometheus.Registry) sdkworker.Worker {
 	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
 		log.Warn("could not register search attributes; register them on the Temporal server", "error", err)
 	}
-	go ensureReconcileSchedule(ctx, log, cfg, tc)
+	go ensureSchedules(ctx, log, cfg, tc)
 	acts := newActivities(cfg, store, key)
 	acts.Metrics = activities.NewMetrics(reg)
 	reg.MustRegister(telemetry.NewBacklog(store))
 	return worker.New(tc, cfg.TaskQueue, acts, sdkworker.Options{})
 }
 
-// ensureReconcileSchedule creates or updates the reconciler's schedule,
-// trying again while Temporal cannot be reached.
-func ensureReconcileSchedule(ctx context.Context, log *slog.Logger, cfg config.Config, tc client.Client) {
+// ensureSchedules creates or updates the schedules of the reconciler and
+// of retention, trying again while Temporal cannot be reached.
+func ensureSchedules(ctx context.Context, log *slog.Logger, cfg config.Config, tc client.Client) {
 	for {
-		err := worker.EnsureReconcileSchedule(ctx, tc, cfg.TaskQueue, cfg.ReconcileInterval)
+		err := errors.Join(
+			worker.EnsureReconcileSchedule(ctx, tc, cfg.TaskQueue, cfg.ReconcileInterval),
+			worker.EnsurePruneSchedule(ctx, tc, cfg.TaskQueue),
+		)
 		if err == nil {
 			return
 		}
-		log.Warn("could not set up the reconciler's schedule; trying again in 30s", "error", err)
+		log.Warn("could not set up the reconciler's and retention's schedules; trying again in 30s", "error", err)
 		select {
 		case <-ctx.Done():
 			return
@@ -115,6 +119,7 @@ func newActivities(cfg config.Config, store *models.Store, key signing.KeyPair) 
 			MaxRetryDelay:       cfg.RetryMaxDelay,
 			MaxOutageRetryDelay: cfg.OutageRetryMaxDelay,
 			ReconcileAfter:      cfg.ReconcileAfter,
+			Retention:           cfg.Retention,
 		},
 	}
 }
