@@ -86,9 +86,10 @@ func run(ctx context.Context, log *slog.Logger, name string, args []string, cmd 
 	if err != nil {
 		return log, err
 	}
-	if log, err = newLogger(os.Stderr, cfg.LogFormat, cfg.Secrets()...); err != nil {
-		return slog.New(slog.NewJSONHandler(os.Stderr, nil)), err
+	cmdLog, err := newLogger(os.Stderr, cfg.LogFormat, cfg.Secrets()...)
+	if err != nil {
+		return log, err
 	}
-	slog.SetDefault(log)
-	return log, cmd(ctx, log, cfg)
+	slog.SetDefault(cmdLog)
+	return cmdLog, cmd(ctx, cmdLog, cfg)
 }
