@@ -29,4 +29,6 @@ type Activities struct {
 	// Runs answers for delivery workflows in Temporal; only the reconciler
 	// needs it (worker.New sets it).
 	Runs DeliveryRuns
+	// Metrics count deliveries, attempts and checks; nil counts nothing.
+	Metrics *Metrics
 }

@@ -77,10 +77,14 @@ func (a *Activities) deliverOnce(ctx context.Context, d *models.Delivery, e *mod
 
 // giveUp fails a delivery that no attempt can help.
 func (a *Activities) giveUp(ctx context.Context, d *models.Delivery, errorType, reason string) (attemptOutcome, error) {
-	if _, err := a.Store.FailPendingDelivery(ctx, d.ID, reason); err != nil {
+	failed, err := a.Store.FailPendingDelivery(ctx, d.ID, reason)
+	if err != nil {
 		return attemptOutcome{}, err
 	}
-	logger(ctx).Info("Delivery failed", "DeliveryID", d.ID, "Reason", reason)
+	if failed {
+		a.Metrics.finished(models.DeliveryFailed)
+	}
+	logger(ctx).Info("Delivery failed", deliveryAttrs(d, "reason", reason)...)
 	d.Status = models.DeliveryFailed
 	return attemptOutcome{Status: models.DeliveryFailed, Reason: reason, ErrorType: errorType}, nil
 }
@@ -96,6 +100,7 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 		r.Err = err
 	} else {
 		r = a.send(req)
+		a.Metrics.sent(r)
 		status = classify(r)
 	}
 	if status == models.DeliveryPending && rules.last {
@@ -131,13 +136,19 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 		return attemptOutcome{}, fmt.Errorf("record attempt %d of delivery %s: %w", number, d.ID, err)
 	}
 	d.Attempts, d.Status = number, status
+	a.Metrics.finished(status)
+	if status == models.DeliverySucceeded {
+		a.Metrics.delivered(e, started.Add(r.Latency))
+	}
 
 	out := attemptOutcome{Status: status, Reason: fmt.Sprintf("attempt %d: %s", number, r.summary())}
 	switch status {
 	case models.DeliveryPending:
 		out.RetryAfter, out.NextAttemptAt = retryAfter, nextAttemptAt
+		logger(ctx).Info("Delivery attempt failed; it is tried again later", deliveryAttrs(d, "attempt", number, "result", r.summary(), "retry_after", retryAfter)...)
 	case models.DeliveryFailed:
 		out.ErrorType = ErrorTypeDeliveryFailed
+		logger(ctx).Info("Delivery failed", deliveryAttrs(d, "reason", out.Reason)...)
 	}
 	return out, nil
 }

@@ -64,7 +64,7 @@ func (a *Activities) skipUnreadable(ctx context.Context, eventID string, cause e
 		return FirstAttemptsResult{}, err
 	}
 	reason := models.FitText("event "+eventID+" cannot be read: "+cause.Error(), 1024)
-	logger(ctx).Error("Event skipped: it cannot be read", "EventID", eventID, "Error", cause)
+	logger(ctx).Error("Event skipped: it cannot be read", "event_id", eventID, "error", cause)
 	return FirstAttemptsResult{Skipped: reason}, nil
 }
 
@@ -198,7 +198,7 @@ func (a *Activities) retryOnce(ctx context.Context, d *models.Delivery, rules at
 	case errors.Is(err, models.ErrNotFound):
 		return a.giveUp(ctx, d, ErrorTypeEventNotFound, "event "+d.EventID+" was deleted")
 	case errors.Is(err, models.ErrUnreadable):
-		logger(ctx).Error("Delivery failed: its event cannot be read", "DeliveryID", d.ID, "EventID", d.EventID, "Error", err)
+		logger(ctx).Error("Delivery failed: its event cannot be read", deliveryAttrs(d, "error", err)...)
 		return a.giveUp(ctx, d, ErrorTypeEventUnreadable, "event "+d.EventID+" cannot be read: "+err.Error())
 	case err != nil:
 		return attemptOutcome{}, err
@@ -224,7 +224,8 @@ func (a *Activities) FailDelivery(ctx context.Context, deliveryID, reason string
 		return err
 	}
 	if failed {
-		logger(ctx).Info("Delivery failed", "DeliveryID", deliveryID, "Reason", reason)
+		a.Metrics.finished(models.DeliveryFailed)
+		logger(ctx).Info("Delivery failed", deliveryAttrs(d, "reason", reason)...)
 	}
 	_, err = a.Store.SettleEventIfDone(ctx, d.EventID)
 	return err

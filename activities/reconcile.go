@@ -65,7 +65,7 @@ func (a *Activities) ReconcileEvents(ctx context.Context) (res ReconcileResult, 
 		}
 	}
 	if res.Restarted > 0 || res.Settled > 0 {
-		logger(ctx).Info("Reconciled events", "Checked", res.Checked, "Running", res.Running, "Settled", res.Settled, "Restarted", res.Restarted)
+		logger(ctx).Info("Reconciled events", "checked", res.Checked, "running", res.Running, "settled", res.Settled, "restarted", res.Restarted)
 	}
 	return res, nil
 }
@@ -97,7 +97,7 @@ func (a *Activities) reconcile(ctx context.Context, e *models.Event, res *Reconc
 		if err := a.Runs.RestartDelivery(ctx, e); err != nil {
 			return err
 		}
-		logger(ctx).Warn("Delivery workflow ended without settling its event; started it again", "EventID", e.ID, "State", state)
+		logger(ctx).Warn("Delivery workflow ended without settling its event; started it again", "account_id", e.AccountID, "event_id", e.ID, "state", state.String())
 		res.Restarted++
 	}
 	return a.Store.MarkReconciled(ctx, e.ID)

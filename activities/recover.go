@@ -63,7 +63,7 @@ func (a *Activities) RecoverDeliveries(ctx context.Context, recoveryID string) (
 			if _, err := a.Store.EndRecovery(ctx, r.ID, models.RecoveryCompleted, ""); err != nil {
 				return res, err
 			}
-			logger(ctx).Info("Recovery completed", "RecoveryID", r.ID)
+			logger(ctx).Info("Recovery completed", "recovery_id", r.ID)
 			return RecoveryProgress{Finished: true}, nil
 		}
 		for i := 0; i < len(batch) && time.Now().Before(endBy); i++ {
@@ -146,7 +146,7 @@ func (a *Activities) attemptRecovered(ctx context.Context, r *models.Recovery, d
 	if err != nil {
 		return false, err
 	}
-	logger(ctx).Info("Delivery recovered", "RecoveryID", r.ID, "DeliveryID", d.ID, "Status", out.Status, "Reason", out.Reason)
+	logger(ctx).Info("Delivery recovered", "recovery_id", r.ID, "delivery_id", d.ID, "status", out.Status, "reason", out.Reason)
 	_, err = a.Store.SettleEventIfDone(ctx, d.EventID)
 	return false, err
 }
@@ -176,7 +176,7 @@ func (a *Activities) stopRecovery(ctx context.Context, r *models.Recovery, d *mo
 	if _, err := a.Store.EndRecovery(ctx, r.ID, models.RecoveryFailed, reason+": the recovery stopped"); err != nil {
 		return err
 	}
-	logger(ctx).Warn("Recovery stopped", "RecoveryID", r.ID, "Reason", reason)
+	logger(ctx).Warn("Recovery stopped", "recovery_id", r.ID, "reason", reason)
 	return nil
 }
 

@@ -30,6 +30,9 @@ type Settings struct {
 	// settled is looked at by the reconciler, and how long before it is
 	// looked at again.
 	ReconcileAfter time.Duration
+	// Retention is how long events, deliveries and attempts are kept once
+	// delivered (what still waits to be delivered is kept longer).
+	Retention time.Duration
 }
 
 // Defaults of the settings, used for any that is zero.
@@ -41,6 +44,7 @@ const (
 	DefaultMaxRetryDelay       = 6 * time.Hour
 	DefaultMaxOutageRetryDelay = time.Minute
 	DefaultReconcileAfter      = 5 * time.Minute
+	DefaultRetention           = 30 * 24 * time.Hour
 )
 
 // OutageRetryDelayLimit is the longest wait before retrying a step that
@@ -64,6 +68,7 @@ func (a *Activities) settings() Settings {
 	orDefault(&s.MaxRetryDelay, DefaultMaxRetryDelay)
 	orDefault(&s.MaxOutageRetryDelay, DefaultMaxOutageRetryDelay)
 	orDefault(&s.ReconcileAfter, DefaultReconcileAfter)
+	orDefault(&s.Retention, DefaultRetention)
 	s.MaxOutageRetryDelay = min(s.MaxOutageRetryDelay, OutageRetryDelayLimit)
 	s.MaxRetryDelay = max(s.MaxRetryDelay, s.FirstRetryDelay)
 	return s

@@ -20,12 +20,16 @@ import (
 // webhook is activated, but only if its URL is still the one checked and it
 // is still awaiting verification. A deleted webhook is a non-retryable
 // error of type WebhookNotFound.
-func (a *Activities) CheckVerification(ctx context.Context, webhookID string) (VerificationResult, error) {
+func (a *Activities) CheckVerification(ctx context.Context, webhookID string) (res VerificationResult, err error) {
 	w, err := a.webhookToVerify(ctx, webhookID)
 	if err != nil {
 		return VerificationResult{}, err
 	}
-	var res VerificationResult
+	defer func() {
+		if err == nil {
+			a.Metrics.checked(res.Passed)
+		}
+	}()
 	locations, err := verificationURLs(w.URL, w.VerificationFile)
 	if err != nil {
 		res.Checks = []string{"cannot place the verification file next to " + w.URL + ": " + err.Error()}

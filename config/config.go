@@ -19,6 +19,7 @@ type Config struct {
 	DBMaxIdleConns       int
 	DBConnMaxLifetime    time.Duration
 	DataDir              string
+	LogFormat            string
 	APIAddr              string
 	APIToken             string
 	GenerateAPIToken     bool
@@ -49,6 +50,8 @@ type Config struct {
 	ReconcileInterval   time.Duration
 	ReconcileAfter      time.Duration
 	MaxResponseBytes    int64
+	Retention           time.Duration
+	MetricsAddr         string
 
 	// hookflow dev only.
 	DevTemporalAddr string
@@ -182,6 +185,23 @@ func durationVar(field func(*Config) *time.Duration) func(*flag.FlagSet, Setting
 		fs.DurationVar(field(c), s.Flag, v, s.Usage)
 		return nil
 	}
+}
+
+// Log formats (HOOKFLOW_LOG_FORMAT).
+const (
+	LogFormatJSON = "json"
+	LogFormatText = "text"
+)
+
+// Secrets are the settings no log may show, those set.
+func (c Config) Secrets() []string {
+	var out []string
+	for _, s := range []string{c.APIToken, c.TrackingSecret, c.SigningKey, c.TemporalAPIKey, c.ReceiverSecret} {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // EmbeddedDatabaseDSN is the default database: a SQLite file in the data

@@ -55,7 +55,7 @@ func TestDeliverySettingsAreTheWorkers(t *testing.T) {
 	if cfg.RetryWindow.String() != "1h0m0s" || cfg.OutageRetryMaxDelay.String() != "1m0s" {
 		t.Errorf("worker: RetryWindow %v, OutageRetryMaxDelay %v; want the environment's 1h and the default 1m", cfg.RetryWindow, cfg.OutageRetryMaxDelay)
 	}
-	for _, flag := range []string{"--retry-window", "--delivery-timeout", "--verification-window"} {
+	for _, flag := range []string{"--retry-window", "--delivery-timeout", "--verification-window", "--retention", "--metrics-addr"} {
 		if _, err := Load(CmdServer, []string{flag, "1h"}); err == nil {
 			t.Errorf("hookflow server took %s: only workers use it", flag)
 		}

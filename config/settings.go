@@ -11,6 +11,8 @@ var (
 	runCmds   = []string{CmdServer, CmdWorker, CmdDev} // start or run workflows
 	devCmds   = []string{CmdDev}
 	storeCmds = all
+	// logCmds is every command that logs.
+	logCmds = []string{CmdServer, CmdWorker, CmdMigrate, CmdDev, CmdReceiver}
 )
 
 // receiverCmds is the example receiver, which takes only its own settings.
@@ -34,6 +36,9 @@ func Settings() []Setting {
 		{Flag: "data-dir", Env: "HOOKFLOW_DATA_DIR", Default: ".hookflow", Commands: all,
 			Usage: "directory for the embedded database and generated keys",
 			bind:  stringVar(func(c *Config) *string { return &c.DataDir })},
+		{Flag: "log-format", Env: "HOOKFLOW_LOG_FORMAT", Default: LogFormatJSON, Commands: logCmds,
+			Usage: "how logs are written to standard error: json (one JSON object a line) or text (key=value, for humans)",
+			bind:  stringVar(func(c *Config) *string { return &c.LogFormat })},
 		{Flag: "api-addr", Env: "HOOKFLOW_API_ADDR", Default: "127.0.0.1:8080", Commands: httpCmds,
 			Usage: "listen address of the API and tracking endpoints",
 			bind:  stringVar(func(c *Config) *string { return &c.APIAddr })},
@@ -115,9 +120,15 @@ func Settings() []Setting {
 		{Flag: "reconcile-after", Env: "HOOKFLOW_RECONCILE_AFTER", Default: "5m", Commands: workCmds,
 			Usage: "how long after its dispatch an event whose deliveries have not all finished is looked at by the reconciler (and then again at most this often); one whose workflow has ended is delivered again",
 			bind:  durationVar(func(c *Config) *time.Duration { return &c.ReconcileAfter })},
+		{Flag: "retention", Env: "HOOKFLOW_RETENTION", Default: "720h", Commands: workCmds,
+			Usage: "how long events, their deliveries and attempts are kept once delivered (pruned hourly; what still waits to be delivered is kept); also prunes expired Idempotency-Key records",
+			bind:  durationVar(func(c *Config) *time.Duration { return &c.Retention })},
 		{Flag: "max-response-bytes", Env: "HOOKFLOW_MAX_RESPONSE_BYTES", Default: "65536", Commands: workCmds,
 			Usage: "most bytes of a receiver's response read",
 			bind:  int64Var(func(c *Config) *int64 { return &c.MaxResponseBytes })},
+		{Flag: "metrics-addr", Env: "HOOKFLOW_METRICS_ADDR", Default: "", Commands: []string{CmdWorker},
+			Usage: "listen address of the worker's Prometheus metrics (GET /metrics, no token: keep it on a private network); empty serves none (the API serves its own at /metrics, hookflow dev all of them there)",
+			bind:  stringVar(func(c *Config) *string { return &c.MetricsAddr })},
 		{Flag: "temporal-addr", Env: "HOOKFLOW_DEV_TEMPORAL_ADDR", Default: "127.0.0.1:7233", Commands: devCmds,
 			Usage: "listen address of the embedded Temporal server's frontend",
 			bind:  stringVar(func(c *Config) *string { return &c.DevTemporalAddr })},

@@ -2,7 +2,9 @@ package devstack
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"time"
 
 	"go.temporal.io/server/common/log"
 	"go.temporal.io/server/common/log/tag"
@@ -62,9 +64,23 @@ func (l temporalLogger) emit(level slog.Level, msg string, tags []tag.Tag) {
 func attrs(tags []tag.Tag) []any {
 	out := make([]any, len(tags))
 	for i, t := range tags {
-		out[i] = slog.Any(t.Key(), t.Value())
+		out[i] = slog.Any(t.Key(), loggable(t.Value()))
 	}
 	return out
+}
+
+// loggable is a tag's value as a JSON log shows it well: errors and
+// enums by their text, not as the structs or numbers they are.
+func loggable(v any) any {
+	switch v := v.(type) {
+	case time.Time:
+		return v
+	case error:
+		return v.Error()
+	case fmt.Stringer:
+		return v.String()
+	}
+	return v
 }
 
 // levelHandler raises the minimum level of the handler it wraps.

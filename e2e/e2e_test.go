@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 	"github.com/stretchr/testify/require"
 	commonpb "go.temporal.io/api/common/v1"
@@ -35,6 +37,7 @@ import (
 	"github.com/hookflow/hookflow/netpolicy"
 	"github.com/hookflow/hookflow/server"
 	"github.com/hookflow/hookflow/signing"
+	"github.com/hookflow/hookflow/telemetry"
 	"github.com/hookflow/hookflow/tracking"
 	"github.com/hookflow/hookflow/worker"
 	"github.com/hookflow/hookflow/workflows"
@@ -59,6 +62,10 @@ type system struct {
 	newWorker func() sdkworker.Worker
 	// account, when set, is the account the operator token acts in.
 	account string
+	// apiMetrics and workerMetrics are the registries of the API process
+	// and of the worker process; nil unless started with
+	// systemOptions.metrics.
+	apiMetrics, workerMetrics *prometheus.Registry
 }
 
 // systemOptions change how a system is started.
@@ -67,6 +74,10 @@ type systemOptions struct {
 	settings activities.Settings
 	// outage, when set, can cut the database off (for everyone: API and worker).
 	outage bool
+	// metrics gives the API and the worker a registry each, as their
+	// processes have: the worker's holds its metrics, the backlog and the
+	// Temporal SDK's metrics of its client.
+	metrics bool
 }
 
 func startSystem(t testing.TB) *system { return startSystemWith(t, systemOptions{}) }
@@ -89,13 +100,28 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	network := netpolicy.Policy{AllowPrivate: true} // receivers are on loopback
 	settings := opts.settings
 	settings.RequestTimeout = cmp.Or(settings.RequestTimeout, 5*time.Second)
+	workerClient := tc
+	var apiMetrics, workerMetrics *prometheus.Registry
+	var actMetrics *activities.Metrics
+	if opts.metrics {
+		apiMetrics, workerMetrics = telemetry.NewRegistry(), telemetry.NewRegistry()
+		sdkMetrics, stopSDKMetrics := telemetry.TemporalMetrics(workerMetrics, slog.Default())
+		t.Cleanup(func() { stopSDKMetrics.Close() })
+		var err error
+		workerClient, err = client.NewClientFromExisting(tc, client.Options{Namespace: ts.GetDefaultNamespace(), MetricsHandler: sdkMetrics})
+		require.NoError(t, err)
+		t.Cleanup(workerClient.Close)
+		actMetrics = activities.NewMetrics(workerMetrics)
+		workerMetrics.MustRegister(telemetry.NewBacklog(store))
+	}
 	newWorker := func() sdkworker.Worker {
-		return worker.New(tc, taskQueue, &activities.Activities{
+		return worker.New(workerClient, taskQueue, &activities.Activities{
 			Store:     store,
 			HTTP:      network.NewHTTPClient(settings.RequestTimeout),
 			Signer:    signing.Signer{Keys: &key},
 			UserAgent: "hookflow/e2e",
 			Settings:  settings,
+			Metrics:   actMetrics,
 		}, sdkworker.Options{})
 	}
 	w := newWorker()
@@ -111,8 +137,10 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 		Tracking:    tracking.NewTokens("e2e-tracking"),
 		Workflows:   workflows.Starter{Client: tc, TaskQueue: taskQueue},
 		SigningKeys: []signing.PublicKey{key.Public()},
+		Metrics:     apiMetrics,
 	}).Handler()
-	s := &system{t: t, api: api, store: store, outage: outage, temporal: tc, ns: ts.GetDefaultNamespace(), worker: w, newWorker: newWorker}
+	s := &system{t: t, api: api, store: store, outage: outage, temporal: tc, ns: ts.GetDefaultNamespace(), worker: w, newWorker: newWorker,
+		apiMetrics: apiMetrics, workerMetrics: workerMetrics}
 	t.Cleanup(func() { s.worker.Stop() })
 	return s
 }

@@ -25,7 +25,7 @@ type Delivery struct {
 	WebhookID string `gorm:"size:40;not null;uniqueIndex:idx_deliveries_event_webhook,priority:2;index:idx_deliveries_webhook_created,priority:1" json:"webhook_id"`
 	// EventType is the event's, kept here so the delivery log filters on it without a join.
 	EventType EventType      `gorm:"size:32;not null;default:''" json:"event_type"`
-	Status    DeliveryStatus `gorm:"size:16;not null" json:"status"`
+	Status    DeliveryStatus `gorm:"size:16;not null;index:idx_deliveries_status" json:"status"`
 	Attempts  int            `gorm:"not null;default:0" json:"attempts"`
 	// LastAttemptAt is when the latest attempt started.
 	LastAttemptAt *time.Time `json:"last_attempt_at"`

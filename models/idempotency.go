@@ -75,8 +75,22 @@ func (s *Store) AbandonIdempotentRequest(ctx context.Context, rec *IdempotentReq
 		Delete(&IdempotentRequest{}).Error
 }
 
-// PruneIdempotentRequests deletes records older than the window.
-func (s *Store) PruneIdempotentRequests(ctx context.Context) (int64, error) {
-	res := s.db.WithContext(ctx).Where("created_at < ?", Now().Add(-IdempotencyWindow)).Delete(&IdempotentRequest{})
+// PruneIdempotentRequests deletes at most limit of the records older than
+// the window, the oldest first, and reports how many it deleted: call it
+// until that is fewer than limit.
+func (s *Store) PruneIdempotentRequests(ctx context.Context, limit int) (int64, error) {
+	cutoff := Now().Add(-IdempotencyWindow)
+	var expired []struct{ AccountID, IdempotencyKey string }
+	err := s.db.WithContext(ctx).Model(&IdempotentRequest{}).Select("account_id", "idempotency_key").
+		Where("created_at < ?", cutoff).Order("created_at").Limit(limit).Scan(&expired).Error
+	if err != nil || len(expired) == 0 {
+		return 0, err
+	}
+	keys := make([][]any, len(expired))
+	for i, r := range expired {
+		keys[i] = []any{r.AccountID, r.IdempotencyKey}
+	}
+	// Still expired: a key claimed again meanwhile stays.
+	res := s.db.WithContext(ctx).Where("(account_id, idempotency_key) IN ? AND created_at < ?", keys, cutoff).Delete(&IdempotentRequest{})
 	return res.RowsAffected, res.Error
 }

@@ -27,6 +27,7 @@ var migrations = []*gormigrate.Migration{
 	migrateWebhookDisabled,
 	migrationEventsSettledAt,
 	migrateRecoveries,
+	migrateDeliveriesStatus,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

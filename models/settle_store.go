@@ -36,11 +36,11 @@ func (s *Store) SettleEvent(ctx context.Context, eventID string) error {
 
 // UnsettledEvents lists events dispatched before dispatchedBefore and not
 // settled, that the reconciler has not looked at since checkedBefore,
-// oldest first. Only the id, type and dispatch time are read, so an
+// oldest first. Only the ids, type and times are read, so an
 // unreadable event is listed too.
 func (s *Store) UnsettledEvents(ctx context.Context, dispatchedBefore, checkedBefore time.Time, limit int) ([]Event, error) {
 	var events []Event
-	err := s.db.WithContext(ctx).Select("id", "type", "dispatched_at", "reconciled_at").
+	err := s.db.WithContext(ctx).Select("id", "account_id", "type", "dispatched_at", "reconciled_at").
 		Where("settled_at IS NULL AND dispatched_at IS NOT NULL AND dispatched_at < ?", dispatchedBefore).
 		Where("reconciled_at IS NULL OR reconciled_at < ?", checkedBefore).
 		Order("dispatched_at").Limit(limit).Find(&events).Error

@@ -112,7 +112,7 @@ func (s *Server) addLiveState(ctx context.Context, detail *deliveryDetail) {
 	schedule, err := s.Workflows.DeliverySchedule(ctx, detail.EventID, detail.ID)
 	if err != nil || schedule == nil {
 		if err != nil {
-			slog.Debug("no live state of a pending delivery; answering the stored one", "delivery", detail.ID, "err", err)
+			slog.Debug("no live state of a pending delivery; answering the stored one", "delivery_id", detail.ID, "error", err)
 		}
 		return
 	}
@@ -150,7 +150,7 @@ func (s *Server) resendDelivery(c *gin.Context) {
 	if err := s.Workflows.ResendDelivery(startCtx, d); err != nil {
 		// Reopened, it is not lost: its event is unsettled, and the
 		// reconciler delivers it once Temporal answers again.
-		slog.Warn("could not start the resend of a delivery; the reconciler will deliver it", "delivery", d.ID, "err", err)
+		slog.Warn("could not start the resend of a delivery; the reconciler will deliver it", "delivery_id", d.ID, "error", err)
 	}
 	if d, ok = load[models.Delivery](c, s.Store, "delivery"); ok {
 		c.JSON(http.StatusAccepted, d)

@@ -7,9 +7,15 @@ import (
 	"github.com/hookflow/hookflow/models"
 )
 
-// dispatch has the delivery workflows of stored events started in the
-// background; the caller never waits on Temporal.
-func (s *Server) dispatch(events ...*models.Event) { s.dispatcher.enqueue(events...) }
+// dispatch counts newly stored events as accepted and has their delivery
+// workflows started in the background; the caller never waits on Temporal.
+// Every endpoint that stores events calls it once for each.
+func (s *Server) dispatch(events ...*models.Event) {
+	for _, e := range events {
+		s.metrics.eventsAccepted.WithLabelValues(string(e.Type)).Inc()
+	}
+	s.dispatcher.enqueue(events...)
+}
 
 // startDelivery starts one event's delivery workflow, waiting at most
 // temporalCallTimeout, and records that it did. Only the start's failure is
@@ -25,7 +31,7 @@ func startDelivery(ctx context.Context, w Workflows, store *models.Store, ref mo
 	markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
 	defer cancel()
 	if err := store.MarkDispatched(markCtx, ref.ID); err != nil {
-		slog.Warn("could not mark event dispatched; the sweeper will start it again", "event", ref.ID, "err", err)
+		slog.Warn("could not mark event dispatched; the sweeper will start it again", "event_id", ref.ID, "error", err)
 	}
 	return nil
 }

@@ -109,13 +109,13 @@ func (d *dispatcher) start(ref models.EventRef) {
 	case err == nil:
 	case refusedByTemporal(err):
 		d.left.WithLabelValues("refused").Inc()
-		slog.Error("Temporal refused to start an event's delivery; the sweeper will try again", "event", ref.ID, "err", err)
+		slog.Error("Temporal refused to start an event's delivery; the sweeper will try again", "event_id", ref.ID, "error", err)
 	default:
 		d.left.WithLabelValues("temporal_failing").Inc()
 		until := time.Now().Add(dispatchPause).UnixNano()
 		if previous := d.pausedUntil.Swap(until); time.Now().UnixNano() >= previous {
 			slog.Warn("could not start a delivery workflow; new events go to the sweeper for a while",
-				"event", ref.ID, "pause", dispatchPause, "err", err)
+				"event_id", ref.ID, "pause", dispatchPause, "error", err)
 		}
 	}
 }

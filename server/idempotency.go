@@ -69,7 +69,7 @@ func (s *Server) runIdempotent(c *gin.Context, rec *models.IdempotentRequest) {
 	defer cancel()
 	if w.Status() >= 500 {
 		if err := s.Store.AbandonIdempotentRequest(ctx, rec); err != nil {
-			slog.Warn("could not release an idempotency key", "account_id", rec.AccountID, "key", rec.Key, "err", err)
+			slog.Warn("could not release an idempotency key", "account_id", rec.AccountID, "idempotency_key", rec.Key, "error", err)
 		}
 		return
 	}
@@ -82,7 +82,7 @@ func (s *Server) runIdempotent(c *gin.Context, rec *models.IdempotentRequest) {
 	if err := s.Store.FinishIdempotentRequest(ctx, rec); err != nil {
 		// The effect happened but its answer is not kept: a retry would
 		// find the key "still being answered" until it expires.
-		slog.Error("could not store an idempotent response", "account_id", rec.AccountID, "key", rec.Key, "err", err)
+		slog.Error("could not store an idempotent response", "account_id", rec.AccountID, "idempotency_key", rec.Key, "error", err)
 	}
 }
 

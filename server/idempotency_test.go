@@ -45,7 +45,7 @@ func TestIdempotencyKeyReplaysTheFirstResponse(t *testing.T) {
 	if later.str("id") == first.str("id") {
 		t.Errorf("an expired key replayed the old answer")
 	}
-	if n, err := store.PruneIdempotentRequests(t.Context()); err != nil || n != 1 {
+	if n, err := store.PruneIdempotentRequests(t.Context(), 100); err != nil || n != 1 {
 		t.Errorf("pruned %d expired keys (err %v), want Beta's one", n, err)
 	}
 }

@@ -150,7 +150,7 @@ func (s *Server) startRecovery(c *gin.Context, r *models.Recovery) bool {
 	endCtx, cancel := context.WithTimeout(context.WithoutCancel(c.Request.Context()), markTimeout)
 	defer cancel()
 	if _, endErr := s.Store.EndRecovery(endCtx, r.ID, models.RecoveryFailed, "could not be started: Temporal did not answer"); endErr != nil {
-		slog.Warn("could not record that a recovery did not start", "recovery", r.ID, "err", endErr)
+		slog.Warn("could not record that a recovery did not start", "recovery_id", r.ID, "error", endErr)
 	}
 	abortProblem(c, http.StatusServiceUnavailable, "the recovery could not be started now; try again shortly")
 	return false
@@ -184,7 +184,7 @@ func (s *Server) cancelRecovery(c *gin.Context) {
 			if err := s.Workflows.CancelRecovery(waitCtx, r.ID); err != nil {
 				// Cancelled in the database, it claims nothing more; the
 				// attempt under way, if any, ends on its own.
-				slog.Warn("could not wait for a cancelled recovery to stop", "recovery", r.ID, "err", err)
+				slog.Warn("could not wait for a cancelled recovery to stop", "recovery_id", r.ID, "error", err)
 			}
 		}
 		if r, ok = load[models.Recovery](c, s.Store, "recovery"); !ok {

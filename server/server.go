@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/hookflow/hookflow/models"
 	"github.com/hookflow/hookflow/netpolicy"
@@ -36,6 +37,9 @@ type Options struct {
 	// clicks recorded per client IP and per message (0: 20 and 100).
 	TrackingRate  float64
 	TrackingBurst int
+	// Metrics is the process's registry: the server adds its metrics and
+	// serves all of it at /metrics. Nil: a registry of the server's own.
+	Metrics *prometheus.Registry
 }
 
 // Server serves the API. Its handlers hold no state of their own; the
@@ -53,7 +57,7 @@ func New(opts Options) *Server {
 	if opts.MaxBodyBytes <= 0 {
 		opts.MaxBodyBytes = 1 << 20
 	}
-	m := newMetrics()
+	m := newMetrics(opts.Metrics)
 	return &Server{
 		Options:       opts,
 		metrics:       m,

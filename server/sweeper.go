@@ -106,7 +106,7 @@ func (sw *sweeper) tick(ctx context.Context) {
 		return
 	}
 	if err != nil {
-		slog.Warn("sweeper could not take or renew its lease", "err", err)
+		slog.Warn("sweeper could not take or renew its lease", "error", err)
 		held = false // not sure to hold it: do not sweep
 	}
 	if held != sw.held {
@@ -127,7 +127,7 @@ func (sw *sweeper) tick(ctx context.Context) {
 	if err := sw.pass(passCtx); err != nil {
 		sw.backoff = nextBackoff(sw.backoff, sw.opts.Every, sw.opts.MaxBackoff)
 		sw.resumeAt = now.Add(sw.backoff)
-		slog.Warn("Temporal failed; sweeping pauses", "pause", sw.backoff, "err", err)
+		slog.Warn("Temporal failed; sweeping pauses", "pause", sw.backoff, "error", err)
 		return
 	}
 	sw.backoff = 0
@@ -149,7 +149,7 @@ func (sw *sweeper) pass(ctx context.Context) error {
 		refs, err := sw.server.Store.UndispatchedEvents(ctx, cutoff, sw.cursor, sw.opts.Batch)
 		if err != nil {
 			if ctx.Err() == nil {
-				slog.Warn("sweep for undispatched events failed", "err", err)
+				slog.Warn("sweep for undispatched events failed", "error", err)
 			}
 			return nil // the database's failure, not Temporal's: try again next tick
 		}
@@ -182,7 +182,7 @@ func (sw *sweeper) pass(ctx context.Context) error {
 // and is tried again on the sweeper's next round through the queue.
 func (sw *sweeper) skip(ref models.EventRef, err error) {
 	sw.server.metrics.sweepSkipped.Inc()
-	slog.Error("sweeper cannot start an event's delivery; skipping it", "event", ref.ID, "type", ref.Type, "err", err)
+	slog.Error("sweeper cannot start an event's delivery; skipping it", "event_id", ref.ID, "event_type", ref.Type, "error", err)
 }
 
 // release gives the lease up on the way out, if this process has it, so
@@ -191,7 +191,7 @@ func (sw *sweeper) release() {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := sw.server.Store.ReleaseLease(ctx, sweeperLease, sw.opts.Holder); err != nil {
-		slog.Warn("sweeper could not release its lease; another process takes over when it expires", "err", err)
+		slog.Warn("sweeper could not release its lease; another process takes over when it expires", "error", err)
 	}
 }
 

@@ -60,7 +60,7 @@ func (s *Server) trackClick(c *gin.Context) {
 // logged, and they still get the image or reach the page.
 func (s *Server) recordHit(c *gin.Context, e *models.Event) {
 	if err := s.Store.Create(c.Request.Context(), e); err != nil {
-		slog.Error("could not record tracking hit", "type", e.Type, "message", *e.MessageID, "err", err)
+		slog.Error("could not record tracking hit", "account_id", e.AccountID, "message_id", *e.MessageID, "event_type", e.Type, "error", err)
 		return
 	}
 	s.dispatch(e)

@@ -77,6 +77,6 @@ func (s *Server) callVerification(c *gin.Context, what string, call func(context
 	ctx, cancel := context.WithTimeout(c.Request.Context(), temporalCallTimeout)
 	defer cancel()
 	if err := call(ctx, webhookID); err != nil {
-		slog.Warn("could not "+what+" verification workflow", "webhook", webhookID, "err", err)
+		slog.Warn("could not "+what+" verification workflow", "account_id", accountOf(c), "webhook_id", webhookID, "error", err)
 	}
 }

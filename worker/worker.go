@@ -1,5 +1,6 @@
 // Package worker runs hookflow's Temporal worker: every workflow and
-// activity, on one task queue, and the reconciler's schedule.
+// activity, on one task queue, and the schedules of the reconciler and of
+// retention.
 package worker
 
 import (
@@ -26,6 +27,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts wo
 	w.RegisterWorkflow(workflows.WebhookTest)
 	w.RegisterWorkflow(workflows.WebhookCheck)
 	w.RegisterWorkflow(workflows.Recovery)
+	w.RegisterWorkflow(workflows.Prune)
 	w.RegisterActivity(acts)
 	return w
 }

@@ -89,7 +89,7 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 		return DeliveryResult{}, err // cancelled
 	}
 	if first.Skipped != "" {
-		workflow.GetLogger(ctx).Error("Event skipped", "EventID", in.EventID, "Reason", first.Skipped)
+		workflow.GetLogger(ctx).Error("Event skipped", "event_id", in.EventID, "reason", first.Skipped)
 		return DeliveryResult{Skipped: first.Skipped}, workflow.UpsertTypedSearchAttributes(ctx, DeliveryStatusKey.ValueSet(StatusSkipped))
 	}
 

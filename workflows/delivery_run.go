@@ -153,7 +153,7 @@ func (r *deliveryRun) retry(ctx workflow.Context, deliveryID string, s *retrySer
 // from the worker's settings, unless the run is retrying it already.
 func (r *deliveryRun) resend(ctx workflow.Context, req ResendRequest) {
 	if _, busy := r.series[req.DeliveryID]; busy {
-		workflow.GetLogger(ctx).Info("Resend of a delivery under way ignored", "DeliveryID", req.DeliveryID)
+		workflow.GetLogger(ctx).Info("Resend of a delivery under way ignored", "delivery_id", req.DeliveryID)
 		return
 	}
 	r.resent++

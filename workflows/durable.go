@@ -42,7 +42,7 @@ func runLocalThenDurably(ctx workflow.Context, timeout time.Duration, activity, 
 	if err == nil || !worthRetrying(err) {
 		return err
 	}
-	workflow.GetLogger(ctx).Warn("Local activity failed; retrying it as a regular activity until it succeeds", "Error", err)
+	workflow.GetLogger(ctx).Warn("Local activity failed; retrying it as a regular activity until it succeeds", "error", err)
 	durableCtx := workflow.WithActivityOptions(ctx, workflow.ActivityOptions{
 		StartToCloseTimeout: timeout,
 		RetryPolicy:         outageRetryPolicy,

@@ -21,3 +21,6 @@ const ReconcileScheduleID = "hookflow-reconcile"
 
 // RecoveryWorkflowID names the one workflow of a recovery.
 func RecoveryWorkflowID(recoveryID string) string { return "recovery-" + recoveryID }
+
+// PruneScheduleID names the one schedule that runs retention (Prune).
+const PruneScheduleID = "hookflow-prune"

@@ -25,6 +25,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 			replayer.RegisterWorkflow(WebhookTest)
 			replayer.RegisterWorkflow(WebhookCheck)
 			replayer.RegisterWorkflow(Recovery)
+			replayer.RegisterWorkflow(Reconcile)
+			replayer.RegisterWorkflow(Prune)
 			logger := log.NewStructuredLogger(slog.New(slog.DiscardHandler))
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(logger, file))
 		})

@@ -99,7 +99,7 @@ func Verification(ctx workflow.Context, in VerificationInput) (VerificationOutco
 			break
 		}
 		if _, err := check(ctx); err != nil && outcome == "" {
-			workflow.GetLogger(ctx).Warn("verification check failed", "webhook", in.WebhookID, "error", err)
+			workflow.GetLogger(ctx).Warn("verification check failed", "webhook_id", in.WebhookID, "error", err)
 		}
 	}
 	// Let an update that decided the outcome answer its caller first.

@@ -14,10 +14,16 @@ import (
 )
 
 func newVerificationEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
+	return newWorkflowEnv(t, Verification)
+}
+
+// newWorkflowEnv is a test environment running wf with the activities
+// mocked; every expectation set must be met.
+func newWorkflowEnv(t *testing.T, wf any) *testsuite.TestWorkflowEnvironment {
 	var suite testsuite.WorkflowTestSuite
 	env := suite.NewTestWorkflowEnvironment()
 	env.RegisterActivity(&activities.Activities{})
-	env.RegisterWorkflow(Verification)
+	env.RegisterWorkflow(wf)
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
 }

@@ -14,17 +14,14 @@ import (
 
 	"github.com/hookflow/hookflow/config"
 	"github.com/hookflow/hookflow/devstack"
+	"github.com/hookflow/hookflow/telemetry"
 	"github.com/hookflow/hookflow/workflows"
 )
 
 // runDev runs everything in one process: an embedded Temporal server on
 // SQLite, the Temporal Web UI, the worker and the API, on loopback.
-func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
+func runDev(ctx context.Context, log *slog.Logger, cfg config.Config) (err error) {
 	began := time.Now()
-	cfg, err := config.Load(config.CmdDev, args)
-	if err != nil {
-		return err
-	}
 	// Receivers under development run on this machine.
 	cfg.AllowPrivateNetworks = true
 
@@ -64,7 +61,7 @@ func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
 	}
 	defer func() {
 		if err := tsrv.Stop(); err != nil {
-			log.Error("stopping Temporal", "err", err)
+			log.Error("stopping Temporal", "error", err)
 		}
 		log.Info("Temporal stopped")
 	}()
@@ -83,13 +80,18 @@ func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
 	if err != nil {
 		return err
 	}
-	tc, err := dialTemporal(log, cfg)
+	log = withSecrets(log, token) // it may have been read from the data directory
+	slog.SetDefault(log)
+	// One registry for all of it: /metrics of the API serves the API's,
+	// the worker's and the Temporal SDK's metrics.
+	reg := telemetry.NewRegistry()
+	tc, closeTemporal, err := dialTemporal(log, cfg, reg)
 	if err != nil {
 		return err
 	}
-	defer tc.Close()
+	defer closeTemporal()
 
-	w := newWorker(ctx, log, cfg, store, tc, key)
+	w := newWorker(ctx, log, cfg, store, tc, key, reg)
 	if err := w.Start(); err != nil {
 		return fmt.Errorf("start worker: %w", err)
 	}
@@ -99,7 +101,7 @@ func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
 	}()
 	log.Warn("callback URLs on loopback and private networks are allowed, so local receivers work; never do this in production")
 
-	srv, err := newAPIServer(cfg, store, tc, key, token)
+	srv, err := newAPIServer(cfg, store, tc, key, token, reg)
 	if err != nil {
 		return err
 	}
@@ -134,7 +136,7 @@ func runDev(ctx context.Context, log *slog.Logger, args []string) (err error) {
 	if cfg.DevDemo {
 		demo, err := devstack.StartDemo(serveCtx, devstack.DemoOptions{APIURL: apiURL, Token: token, Out: os.Stdout})
 		if err != nil {
-			log.Error("demo", "err", err)
+			log.Error("demo", "error", err)
 		} else {
 			defer demo.Close()
 		}

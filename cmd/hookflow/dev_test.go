@@ -25,6 +25,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/hookflow/hookflow/signing"
+	"github.com/hookflow/hookflow/telemetry/telemetrytest"
 	"github.com/hookflow/hookflow/workflows"
 )
 
@@ -143,7 +144,7 @@ func startDev(t testing.TB, dataDir string, addrs devAddrs, extra ...string) *de
 
 // startupLogged is the start-to-ready time the process logged.
 func (p *devProcess) startupLogged() string {
-	m := regexp.MustCompile(`hookflow dev is ready" startup=(\S+)`).FindStringSubmatch(p.stderr.String())
+	m := regexp.MustCompile(`"msg":"hookflow dev is ready","startup":"([^"]+)"`).FindStringSubmatch(p.stderr.String())
 	if m == nil {
 		return "no startup time logged"
 	}
@@ -193,6 +194,21 @@ func (p *devProcess) call(method, path string, body any, wantStatus int, out any
 	if out != nil {
 		require.NoError(p.t, json.Unmarshal(data, out))
 	}
+}
+
+// metrics scrapes GET /metrics with the operator token.
+func (p *devProcess) metrics() telemetrytest.Metrics {
+	p.t.Helper()
+	req, err := http.NewRequest("GET", p.api+"/metrics", nil)
+	require.NoError(p.t, err)
+	req.Header.Set("Authorization", "Bearer "+p.token())
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(p.t, err)
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	require.NoError(p.t, err)
+	require.Equal(p.t, http.StatusOK, resp.StatusCode, "%s", data)
+	return telemetrytest.Parse(p.t, data)
 }
 
 func (p *devProcess) temporalClient() client.Client {
@@ -258,8 +274,22 @@ func TestDevRunsEverythingAndKeepsItAcrossARestart(t *testing.T) {
 	tc := dev.temporalClient()
 	requireCompletedDelivery(t, tc, wh.ID, deliveryWorkflow)
 
+	// One /metrics serves it all: the API's, the worker's, the Temporal SDK's.
+	metrics := dev.metrics()
+	require.Equal(t, 1.0, metrics.Value("hookflow_events_accepted_total", "type", "open"))
+	require.Equal(t, 1.0, metrics.Value("hookflow_deliveries_total", "outcome", "succeeded"))
+	require.Equal(t, 1.0, metrics.Value("hookflow_verification_checks_total", "result", "passed"))
+	require.True(t, metrics.Has("hookflow_events_unsettled") && metrics.Has("go_goroutines"))
+	require.Eventually(t, func() bool {
+		return dev.metrics().Value("temporal_workflow_completed_total", "workflow_type", "Delivery") >= 1
+	}, 10*time.Second, 200*time.Millisecond, "the Temporal SDK's metrics are served")
+
 	dev.stop()
 	require.Contains(t, dev.stderr.String(), "shutting down")
+	// Its logs are JSON, and never show the operator token.
+	records := jsonLines(t, dev.stderr.String())
+	require.NotEmpty(t, records)
+	require.NotContains(t, dev.stderr.String(), dev.token())
 
 	// Same data directory, fresh process: everything is still there.
 	dev = startDev(t, dataDir, addrs)
@@ -482,5 +512,61 @@ func BenchmarkDevThroughput(b *testing.B) {
 	all := time.Since(began)
 	b.ReportMetric(float64(n)/accepted.Seconds(), "accepted/s")
 	b.ReportMetric(float64(n)/all.Seconds(), "delivered/s")
+	dev.stop()
+}
+
+// A worker started with --metrics-addr serves its metrics there, without
+// a token, and nothing else: its own, the backlog, the Temporal SDK's.
+func TestWorkerServesItsMetrics(t *testing.T) {
+	dataDir := t.TempDir()
+	addrs := freeAddrs(t)
+	dev := startDev(t, dataDir, addrs) // Temporal and the database the worker uses
+	metricsAddr := freeAddrs(t).api
+	worker := exec.Command(hookflowBinary(t), "worker", "--data-dir", dataDir, "--temporal-address", addrs.temporal, "--metrics-addr", metricsAddr)
+	worker.Env = cleanEnv()
+	stderr := newOutput(t, "worker-stderr")
+	worker.Stderr = stderr.f
+	require.NoError(t, worker.Start())
+	exited := make(chan struct{})
+	go func() { _ = worker.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		select {
+		case <-exited:
+		default:
+			_ = worker.Process.Kill()
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("worker stderr:\n%s", stderr)
+		}
+	})
+
+	var metrics telemetrytest.Metrics
+	require.Eventually(t, func() bool {
+		resp, err := http.Get("http://" + metricsAddr + "/metrics")
+		if err != nil {
+			return false
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return false
+		}
+		metrics = telemetrytest.Parse(t, data)
+		return metrics.Value("temporal_worker_start_total") >= 1
+	}, time.Minute, 200*time.Millisecond, "the worker serves its metrics, the Temporal SDK's among them")
+	for _, name := range []string{"hookflow_deliveries_total", "hookflow_delivery_attempt_duration_seconds", "hookflow_events_unsettled", "go_goroutines"} {
+		require.True(t, metrics.Has(name), "the worker serves %s", name)
+	}
+	require.Equal(t, http.StatusNotFound, httpGet(t, "http://"+metricsAddr+"/").status)
+
+	require.NoError(t, worker.Process.Signal(syscall.SIGINT))
+	select {
+	case <-exited:
+	case <-time.After(time.Minute):
+		t.Fatal("the worker did not stop within a minute of SIGINT")
+	}
+	require.True(t, worker.ProcessState.Success(), "exit status %v", worker.ProcessState)
+	jsonLines(t, stderr.String())
 	dev.stop()
 }

@@ -11,6 +11,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/hookflow/hookflow/config"
 )
 
 const usage = `hookflow: durable, signed webhook delivery on Temporal
@@ -39,20 +41,21 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
+	// Until a command has read its settings, it logs JSON.
+	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
 
 	var err error
 	switch cmd, args := os.Args[1], os.Args[2:]; cmd {
 	case "server":
-		err = runServer(ctx, log, args)
+		log, err = run(ctx, log, config.CmdServer, args, runServer)
 	case "worker":
-		err = runWorker(ctx, log, args)
+		log, err = run(ctx, log, config.CmdWorker, args, runWorker)
 	case "migrate":
-		err = runMigrate(ctx, log, args)
+		log, err = run(ctx, log, config.CmdMigrate, args, runMigrate)
 	case "dev":
-		err = runDev(ctx, log, args)
+		log, err = run(ctx, log, config.CmdDev, args, runDev)
 	case "receiver":
-		err = runReceiver(ctx, log, args)
+		log, err = run(ctx, log, config.CmdReceiver, args, runReceiver)
 	case "keygen":
 		err = runKeygen(os.Stdout)
 	case "version":
@@ -67,7 +70,26 @@ func main() {
 		os.Exit(0)
 	}
 	if err != nil {
-		log.Error("hookflow stopped", "err", err)
+		log.Error("hookflow stopped", "error", err)
 		os.Exit(1)
 	}
+}
+
+// command runs one subcommand with its settings and logger.
+type command func(ctx context.Context, log *slog.Logger, cfg config.Config) error
+
+// run reads the settings of the named command, makes its logger (slog's
+// default too, for the packages that log through it) and runs it. It
+// returns the logger for what is left to log.
+func run(ctx context.Context, log *slog.Logger, name string, args []string, cmd command) (*slog.Logger, error) {
+	cfg, err := config.Load(name, args)
+	if err != nil {
+		return log, err
+	}
+	cmdLog, err := newLogger(os.Stderr, cfg.LogFormat, cfg.Secrets()...)
+	if err != nil {
+		return log, err
+	}
+	slog.SetDefault(cmdLog)
+	return cmdLog, cmd(ctx, cmdLog, cfg)
 }

@@ -14,11 +14,7 @@ import (
 
 // runReceiver runs the example receiver: it verifies each webhook, prints
 // one line per webhook on stdout and serves the verification file.
-func runReceiver(ctx context.Context, log *slog.Logger, args []string) error {
-	cfg, err := config.Load(config.CmdReceiver, args)
-	if err != nil {
-		return err
-	}
+func runReceiver(ctx context.Context, log *slog.Logger, cfg config.Config) error {
 	opts := receiver.Options{
 		Secret:          cfg.ReceiverSecret,
 		PublicKey:       cfg.ReceiverPublicKey,

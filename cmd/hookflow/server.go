@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 
 	"github.com/hookflow/hookflow/config"
@@ -19,19 +20,18 @@ import (
 	"github.com/hookflow/hookflow/netpolicy"
 	"github.com/hookflow/hookflow/server"
 	"github.com/hookflow/hookflow/signing"
+	"github.com/hookflow/hookflow/telemetry"
 	"github.com/hookflow/hookflow/tracking"
 	"github.com/hookflow/hookflow/workflows"
 )
 
-func runServer(ctx context.Context, log *slog.Logger, args []string) error {
-	cfg, err := config.Load(config.CmdServer, args)
-	if err != nil {
-		return err
-	}
+func runServer(ctx context.Context, log *slog.Logger, cfg config.Config) error {
 	token, err := apiToken(log, cfg)
 	if err != nil {
 		return err
 	}
+	log = withSecrets(log, token) // it may have been read from the data directory
+	slog.SetDefault(log)
 	store, err := openStore(ctx, log, cfg, cfg.MigrateOnStart)
 	if err != nil {
 		return err
@@ -44,12 +44,13 @@ func runServer(ctx context.Context, log *slog.Logger, args []string) error {
 	if err != nil {
 		return err
 	}
-	tc, err := dialTemporal(log, cfg)
+	reg := telemetry.NewRegistry()
+	tc, closeTemporal, err := dialTemporal(log, cfg, reg)
 	if err != nil {
 		return err
 	}
-	defer tc.Close()
-	srv, err := newAPIServer(cfg, store, tc, key, token)
+	defer closeTemporal()
+	srv, err := newAPIServer(cfg, store, tc, key, token, reg)
 	if err != nil {
 		return err
 	}
@@ -80,13 +81,14 @@ func startAPIBackground(ctx context.Context, log *slog.Logger, srv *server.Serve
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		if err := srv.Shutdown(ctx); err != nil {
-			log.Warn("API background work did not stop in time", "err", err)
+			log.Warn("API background work did not stop in time", "error", err)
 		}
 	}
 }
 
-// newAPIServer assembles the API server: the API of "server" and "dev".
-func newAPIServer(cfg config.Config, store *models.Store, tc client.Client, key signing.KeyPair, token string) (*server.Server, error) {
+// newAPIServer assembles the API server: the API of "server" and "dev". It
+// serves reg, the process's metrics, with its own in it.
+func newAPIServer(cfg config.Config, store *models.Store, tc client.Client, key signing.KeyPair, token string, reg *prometheus.Registry) (*server.Server, error) {
 	trackingSecret, err := trackingSecret(cfg)
 	if err != nil {
 		return nil, err
@@ -109,6 +111,7 @@ func newAPIServer(cfg config.Config, store *models.Store, tc client.Client, key 
 		TrustedProxies: splitList(cfg.TrustedProxies),
 		TrackingRate:   cfg.TrackingRate,
 		TrackingBurst:  cfg.TrackingBurst,
+		Metrics:        reg,
 	}), nil
 }
 

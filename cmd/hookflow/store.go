@@ -28,11 +28,7 @@ func openStore(ctx context.Context, log *slog.Logger, cfg config.Config, migrate
 	return store, nil
 }
 
-func runMigrate(ctx context.Context, log *slog.Logger, args []string) error {
-	cfg, err := config.Load(config.CmdMigrate, args)
-	if err != nil {
-		return err
-	}
+func runMigrate(ctx context.Context, log *slog.Logger, cfg config.Config) error {
 	store, err := openStore(ctx, log, cfg, true)
 	if err != nil {
 		return err

@@ -2,9 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.temporal.io/sdk/client"
 	sdkworker "go.temporal.io/sdk/worker"
 
@@ -13,14 +18,11 @@ import (
 	"github.com/hookflow/hookflow/models"
 	"github.com/hookflow/hookflow/netpolicy"
 	"github.com/hookflow/hookflow/signing"
+	"github.com/hookflow/hookflow/telemetry"
 	"github.com/hookflow/hookflow/worker"
 )
 
-func runWorker(ctx context.Context, log *slog.Logger, args []string) error {
-	cfg, err := config.Load(config.CmdWorker, args)
-	if err != nil {
-		return err
-	}
+func runWorker(ctx context.Context, log *slog.Logger, cfg config.Config) error {
 	key, err := signingKey(cfg)
 	if err != nil {
 		return err
@@ -30,39 +32,68 @@ func runWorker(ctx context.Context, log *slog.Logger, args []string) error {
 		return err
 	}
 	defer store.Close()
-	tc, err := dialTemporal(log, cfg)
+	reg := telemetry.NewRegistry()
+	tc, closeTemporal, err := dialTemporal(log, cfg, reg)
 	if err != nil {
 		return err
 	}
-	defer tc.Close()
+	defer closeTemporal()
 	if cfg.AllowPrivateNetworks {
 		log.Warn("deliveries to private and loopback networks are allowed (HOOKFLOW_ALLOW_PRIVATE_NETWORKS)")
 	}
-	w := newWorker(ctx, log, cfg, store, tc, key)
+	w := newWorker(ctx, log, cfg, store, tc, key, reg)
+	if cfg.MetricsAddr != "" {
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return fmt.Errorf("metrics address: %w", err)
+		}
+		go func() {
+			if err := serveHTTP(ctx, log, "metrics", ln, metricsHandler(reg, log), metricsTimeouts); err != nil {
+				log.Error("serving metrics stopped", "error", err)
+			}
+		}()
+	}
 	log.Info("worker started", "task_queue", cfg.TaskQueue, "temporal", cfg.TemporalAddress)
 	return w.Run(interruptOn(ctx))
 }
 
-// newWorker registers the search attributes when it may, keeps the
-// reconciler's schedule, and returns hookflow's worker: the worker of
-// "worker" and "dev". Call Run or Start.
-func newWorker(ctx context.Context, log *slog.Logger, cfg config.Config, store *models.Store, tc client.Client, key signing.KeyPair) sdkworker.Worker {
-	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
-		log.Warn("could not register search attributes; register them on the Temporal server", "err", err)
-	}
-	go ensureReconcileSchedule(ctx, log, cfg, tc)
-	return worker.New(tc, cfg.TaskQueue, newActivities(cfg, store, key), sdkworker.Options{})
+// metricsTimeouts bound a scraper's connection to the worker's metrics.
+var metricsTimeouts = httpTimeouts{ReadHeader: 10 * time.Second, Read: 10 * time.Second, Write: 30 * time.Second, Idle: 60 * time.Second}
+
+// metricsHandler serves the worker's metrics at GET /metrics, and nothing else.
+func metricsHandler(reg *prometheus.Registry, log *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", telemetry.Handler(reg, log))
+	return mux
 }
 
-// ensureReconcileSchedule creates or updates the reconciler's schedule,
-// trying again while Temporal cannot be reached.
-func ensureReconcileSchedule(ctx context.Context, log *slog.Logger, cfg config.Config, tc client.Client) {
+// newWorker registers the search attributes when it may, keeps the
+// schedules of the reconciler and of retention, puts the worker's metrics and the backlog in reg,
+// and returns hookflow's worker: the worker of "worker" and "dev". Call Run
+// or Start.
+func newWorker(ctx context.Context, log *slog.Logger, cfg config.Config, store *models.Store, tc client.Client, key signing.KeyPair, reg *prometheus.Registry) sdkworker.Worker {
+	if err := worker.EnsureSearchAttributes(ctx, tc, cfg.TemporalNamespace); err != nil {
+		log.Warn("could not register search attributes; register them on the Temporal server", "error", err)
+	}
+	go ensureSchedules(ctx, log, cfg, tc)
+	acts := newActivities(cfg, store, key)
+	acts.Metrics = activities.NewMetrics(reg)
+	reg.MustRegister(telemetry.NewBacklog(store))
+	return worker.New(tc, cfg.TaskQueue, acts, sdkworker.Options{})
+}
+
+// ensureSchedules creates or updates the schedules of the reconciler and
+// of retention, trying again while Temporal cannot be reached.
+func ensureSchedules(ctx context.Context, log *slog.Logger, cfg config.Config, tc client.Client) {
 	for {
-		err := worker.EnsureReconcileSchedule(ctx, tc, cfg.TaskQueue, cfg.ReconcileInterval)
+		err := errors.Join(
+			worker.EnsureReconcileSchedule(ctx, tc, cfg.TaskQueue, cfg.ReconcileInterval),
+			worker.EnsurePruneSchedule(ctx, tc, cfg.TaskQueue),
+		)
 		if err == nil {
 			return
 		}
-		log.Warn("could not set up the reconciler's schedule; trying again in 30s", "err", err)
+		log.Warn("could not set up the reconciler's and retention's schedules; trying again in 30s", "error", err)
 		select {
 		case <-ctx.Done():
 			return
@@ -88,6 +119,7 @@ func newActivities(cfg config.Config, store *models.Store, key signing.KeyPair) 
 			MaxRetryDelay:       cfg.RetryMaxDelay,
 			MaxOutageRetryDelay: cfg.OutageRetryMaxDelay,
 			ReconcileAfter:      cfg.ReconcileAfter,
+			Retention:           cfg.Retention,
 		},
 	}
 }

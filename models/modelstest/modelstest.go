@@ -9,8 +9,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-sql-driver/mysql"
+	"github.com/oklog/ulid/v2"
 
 	"github.com/hookflow/hookflow/keyfile"
 	"github.com/hookflow/hookflow/models"
@@ -82,4 +84,10 @@ func DeeplyNested(depth int) models.Fields {
 		f = models.Fields{"a": f}
 	}
 	return f
+}
+
+// IDAt returns a new id with the prefix as models.NewID made it at t: for
+// rows that must be as old as their ids say.
+func IDAt(prefix string, t time.Time) string {
+	return prefix + strings.ToLower(ulid.MustNew(ulid.Timestamp(t), ulid.DefaultEntropy()).String())
 }
