@@ -67,7 +67,7 @@ func TestMetricsFollowRealDeliveries(t *testing.T) {
 	require.Eventually(t, func() bool {
 		m := s.scrapeWorker()
 		return m.Value("temporal_workflow_completed_total", "workflow_type", "Delivery") >= 2 &&
-			m.Value("temporal_activity_execution_latency_seconds", "activity_type", "RetryDelivery") >= 1 &&
+			m.Value("temporal_local_activity_execution_latency_seconds", "activity_type", "AttemptDelivery") >= 1 &&
 			m.Has("temporal_worker_task_slots_available")
 	}, 10*time.Second, 200*time.Millisecond, "the Temporal SDK's worker metrics are served")
 }
