@@ -95,10 +95,14 @@ func (s *Store) StatsOfWebhook(ctx context.Context, webhookID string, since, now
 	if err != nil {
 		return st, err
 	}
-	if err := db.Table("delivery_attempts").Joins("JOIN deliveries ON deliveries.id = delivery_attempts.delivery_id").
-		Where("deliveries.webhook_id = ? AND delivery_attempts.id >= ?", webhookID, FirstIDAt(PrefixAttempt, since)).
-		Count(&st.Attempts).Error; err != nil {
-		return st, err
+	// The sample is every attempt unless it hit the limit; only then count them all.
+	st.Attempts = int64(len(latencies))
+	if len(latencies) == statsSampleLimit {
+		if err := db.Table("delivery_attempts").Joins("JOIN deliveries ON deliveries.id = delivery_attempts.delivery_id").
+			Where("deliveries.webhook_id = ? AND delivery_attempts.id >= ?", webhookID, FirstIDAt(PrefixAttempt, since)).
+			Count(&st.Attempts).Error; err != nil {
+			return st, err
+		}
 	}
 	st.AttemptLatencyMS = percentilesOf(latencies)
 

@@ -199,10 +199,5 @@ func timeQuery(c *gin.Context, errs *fieldErrors, name string) (time.Time, bool)
 	if raw == "" {
 		return time.Time{}, false
 	}
-	t, err := time.Parse(time.RFC3339, raw)
-	if err != nil {
-		errs.add(name, "must be an RFC 3339 time like 2026-12-01T09:30:00Z")
-		return time.Time{}, false
-	}
-	return t.UTC(), true
+	return errs.rfc3339(name, raw)
 }

@@ -75,7 +75,7 @@ func (s *Server) createEvent(c *gin.Context) {
 			return
 		}
 	}
-	e, errs, err := s.newEvent(c, in)
+	e, errs, err := s.eventOf(c, in) // validated above
 	if err != nil {
 		storeError(c, err)
 		return
@@ -102,10 +102,15 @@ func (s *Server) createEvent(c *gin.Context) {
 // input and fills in the scope its message, profile or subprofile give it.
 // Every endpoint that accepts events builds them here and only here. What
 // is wrong with the input comes back as errs; a database failure as err.
-func (s *Server) newEvent(c *gin.Context, in eventInput) (e *models.Event, errs fieldErrors, err error) {
-	if errs = in.validate(); len(errs) > 0 {
+func (s *Server) newEvent(c *gin.Context, in eventInput) (*models.Event, fieldErrors, error) {
+	if errs := in.validate(); len(errs) > 0 {
 		return nil, errs, nil
 	}
+	return s.eventOf(c, in)
+}
+
+// eventOf is newEvent for an input already validated.
+func (s *Server) eventOf(c *gin.Context, in eventInput) (e *models.Event, errs fieldErrors, err error) {
 	now := models.Now()
 	e = &models.Event{
 		ID:         models.NewID(models.PrefixEvent),

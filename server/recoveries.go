@@ -112,16 +112,12 @@ func (in *recoverInput) window(now time.Time) (since, until time.Time, maxRPS fl
 	until = now
 	if in.Since == nil {
 		errs.add("since", "is required: an RFC 3339 time like 2026-12-01T09:30:00Z")
-	} else if t, err := time.Parse(time.RFC3339, *in.Since); err != nil {
-		errs.add("since", "must be an RFC 3339 time like 2026-12-01T09:30:00Z")
-	} else {
-		since = t.UTC()
+	} else if t, ok := errs.rfc3339("since", *in.Since); ok {
+		since = t
 	}
 	if in.Until != nil {
-		if t, err := time.Parse(time.RFC3339, *in.Until); err != nil {
-			errs.add("until", "must be an RFC 3339 time like 2026-12-01T09:30:00Z")
-		} else if t.Before(now) {
-			until = t.UTC()
+		if t, ok := errs.rfc3339("until", *in.Until); ok && t.Before(now) {
+			until = t
 		}
 	}
 	if len(errs) == 0 && !since.Before(until) {

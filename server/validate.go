@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/mail"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -34,6 +35,16 @@ func (e *fieldErrors) text(field string, v *string, max int) {
 	} else if utf8.RuneCountInString(*v) > max {
 		e.add(field, fmt.Sprintf("must be at most %d characters", max))
 	}
+}
+
+// rfc3339 reads a time given as text, in UTC; a bad one is the field's error.
+func (e *fieldErrors) rfc3339(field, raw string) (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339, raw)
+	if err != nil {
+		e.add(field, "must be an RFC 3339 time like 2026-12-01T09:30:00Z")
+		return time.Time{}, false
+	}
+	return t.UTC(), true
 }
 
 // optionalText checks a string that may be empty.
