@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.temporal.io/api/workflowservice/v1"
 
 	"github.com/hookflow/hookflow/activities"
 	"github.com/hookflow/hookflow/models"
@@ -49,6 +50,19 @@ func TestReconcilerDeliversAnEventWhoseWorkflowEnded(t *testing.T) {
 	e, err := models.Get[models.Event](t.Context(), s.store, id)
 	require.NoError(t, err)
 	require.NotNil(t, e.SettledAt, "settled by the second run")
+
+	// The replay test keeps a reconciler run's history.
+	var pass string
+	require.Eventually(t, func() bool {
+		resp, err := s.temporal.ListWorkflow(t.Context(), &workflowservice.ListWorkflowExecutionsRequest{
+			Namespace: s.ns, Query: "WorkflowType = 'Reconcile' AND ExecutionStatus = 'Completed'"})
+		if err != nil || len(resp.GetExecutions()) == 0 {
+			return false
+		}
+		pass = resp.GetExecutions()[0].GetExecution().GetWorkflowId()
+		return true
+	}, 30*time.Second, 100*time.Millisecond, "a completed reconciler run")
+	s.closedHistory(pass, "reconcile")
 }
 
 // An event whose data cannot be read back is skipped with a result that
