@@ -76,7 +76,7 @@ func TestAnUnreadableEventIsSkipped(t *testing.T) {
 	unreadable := createEvent(t, a, f, models.EventBounce, func(e *models.Event) { e.Data = modelstest.DeeplyNested(10001) })
 	// Readable, but its payload ({"data": …}) is one level deeper.
 	unrenderable := createEvent(t, a, f, models.EventBounce, func(e *models.Event) { e.Data = modelstest.DeeplyNested(10000) })
-	if err := json.Unmarshal([]byte(strings.Repeat(`{"a":`, 10000)+"1"+strings.Repeat("}", 10000)), new(any)); err != nil {
+	if err := json.Unmarshal([]byte(modelstest.DeeplyNestedJSON(10000)), new(any)); err != nil {
 		t.Fatalf("10000 levels should be readable: %v", err)
 	}
 	fine := createEvent(t, a, f, models.EventOpen)

@@ -6,13 +6,8 @@ import (
 	"testing"
 
 	"github.com/hookflow/hookflow/models"
+	"github.com/hookflow/hookflow/models/modelstest"
 )
-
-// nestedJSON is an object nesting levels deep, counting itself:
-// nestedJSON(2) is {"a":{"a":1}}.
-func nestedJSON(levels int) string {
-	return strings.Repeat(`{"a":`, levels) + "1" + strings.Repeat("}", levels)
-}
 
 // TestFreeFormDataLimits: free-form fields and event data are refused,
 // naming the field, when they nest deeper than 32 levels or do not fit
@@ -29,13 +24,13 @@ func TestFreeFormDataLimits(t *testing.T) {
 	for _, c := range []struct {
 		name, method, path, body, field string
 	}{
-		{"profile fields 33 deep", "POST", "/v1/databases/" + a.DB + "/profiles", `{"email":"deep@example.com","fields":` + nestedJSON(33) + `}`, "fields"},
-		{"profile fields 9,998 deep", "POST", "/v1/databases/" + a.DB + "/profiles", `{"email":"deep@example.com","fields":` + nestedJSON(9998) + `}`, "fields"},
+		{"profile fields 33 deep", "POST", "/v1/databases/" + a.DB + "/profiles", `{"email":"deep@example.com","fields":` + modelstest.DeeplyNestedJSON(33) + `}`, "fields"},
+		{"profile fields 9,998 deep", "POST", "/v1/databases/" + a.DB + "/profiles", `{"email":"deep@example.com","fields":` + modelstest.DeeplyNestedJSON(9998) + `}`, "fields"},
 		{"profile fields in an array", "POST", "/v1/databases/" + a.DB + "/profiles", `{"email":"deep@example.com","fields":{"l":` + strings.Repeat("[", 32) + strings.Repeat("]", 32) + `}}`, "fields"},
-		{"profile patch", "PATCH", "/v1/profiles/" + a.Profile, `{"fields":` + nestedJSON(33) + `}`, "fields"},
-		{"subprofile fields", "POST", "/v1/profiles/" + a.Profile + "/subprofiles", `{"collection_id":"` + a.Collection + `","fields":` + nestedJSON(33) + `}`, "fields"},
-		{"subprofile patch", "PATCH", "/v1/subprofiles/" + a.Subprofile, `{"fields":` + nestedJSON(33) + `}`, "fields"},
-		{"event data too deep", "POST", "/v1/events", `{"type":"bounce","message_id":"` + msg + `","data":` + nestedJSON(33) + `}`, "data"},
+		{"profile patch", "PATCH", "/v1/profiles/" + a.Profile, `{"fields":` + modelstest.DeeplyNestedJSON(33) + `}`, "fields"},
+		{"subprofile fields", "POST", "/v1/profiles/" + a.Profile + "/subprofiles", `{"collection_id":"` + a.Collection + `","fields":` + modelstest.DeeplyNestedJSON(33) + `}`, "fields"},
+		{"subprofile patch", "PATCH", "/v1/subprofiles/" + a.Subprofile, `{"fields":` + modelstest.DeeplyNestedJSON(33) + `}`, "fields"},
+		{"event data too deep", "POST", "/v1/events", `{"type":"bounce","message_id":"` + msg + `","data":` + modelstest.DeeplyNestedJSON(33) + `}`, "data"},
 		{"event data too large", "POST", "/v1/events", `{"type":"bounce","message_id":"` + msg + `","data":` + big + `}`, "data"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -48,13 +43,13 @@ func TestFreeFormDataLimits(t *testing.T) {
 	}
 
 	t.Run("32 levels are stored and read back", func(t *testing.T) {
-		r := do(t, h, http.MethodPost, "/v1/databases/"+a.DB+"/profiles", `{"email":"deep@example.com","fields":`+nestedJSON(32)+`}`)
+		r := do(t, h, http.MethodPost, "/v1/databases/"+a.DB+"/profiles", `{"email":"deep@example.com","fields":`+modelstest.DeeplyNestedJSON(32)+`}`)
 		want(t, r, http.StatusCreated)
 		e := storedEvent(t, store, "type = ? AND profile_id = ?", models.EventProfileCreate, r.str("id"))
 		after, _ := e.Data["after"].(map[string]any)
 		if _, ok := after["fields"].(map[string]any); !ok {
 			t.Errorf("profile.create event read back without its fields: %+v", e.Data)
 		}
-		want(t, do(t, h, http.MethodPost, "/v1/events", `{"type":"bounce","message_id":"`+msg+`","data":`+nestedJSON(32)+`}`), http.StatusAccepted)
+		want(t, do(t, h, http.MethodPost, "/v1/events", `{"type":"bounce","message_id":"`+msg+`","data":`+modelstest.DeeplyNestedJSON(32)+`}`), http.StatusAccepted)
 	})
 }

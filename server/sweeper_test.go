@@ -140,7 +140,7 @@ func TestSweeperSkipsWhatItCannotStart(t *testing.T) {
 	unreadable, unknownType, refused := ids[0], ids[1], ids[2]
 
 	db := store.DB(t.Context())
-	deep := strings.Repeat(`{"a":`, 10001) + "1" + strings.Repeat("}", 10001)
+	deep := modelstest.DeeplyNestedJSON(10001)
 	if err := db.Exec("UPDATE events SET data = ? WHERE id = ?", deep, unreadable).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -86,6 +86,13 @@ func DeeplyNested(depth int) models.Fields {
 	return f
 }
 
+// DeeplyNestedJSON is the text of an object nesting levels deep, counting
+// itself: DeeplyNestedJSON(2) is {"a":{"a":1}}. For what decoders refuse
+// to read, which DeeplyNested cannot always make through the models.
+func DeeplyNestedJSON(levels int) string {
+	return strings.Repeat(`{"a":`, levels) + "1" + strings.Repeat("}", levels)
+}
+
 // IDAt returns a new id with the prefix as models.NewID made it at t: for
 // rows that must be as old as their ids say.
 func IDAt(prefix string, t time.Time) string {
