@@ -2,7 +2,9 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -10,20 +12,33 @@ import (
 	"github.com/hookflow/hookflow/models"
 )
 
-// fakeRuns is Temporal as the reconciler sees it: the state of each
-// event's delivery workflow, and the restarts asked for.
+// fakeRuns is Temporal as the reconciler and operational events see it:
+// the state of each event's delivery workflow, and the starts and restarts
+// asked for. down makes every start fail, as while Temporal is down.
 type fakeRuns struct {
 	states    map[string]RunState
 	mu        *sync.Mutex
 	restarted *[]string
+	started   *[]string
+	down      *bool
 }
 
 func newFakeRuns() fakeRuns {
-	return fakeRuns{states: map[string]RunState{}, mu: &sync.Mutex{}, restarted: new([]string)}
+	return fakeRuns{states: map[string]RunState{}, mu: &sync.Mutex{}, restarted: new([]string), started: new([]string), down: new(bool)}
 }
 
 func (f fakeRuns) DeliveryRunState(_ context.Context, eventID string) (RunState, error) {
 	return f.states[eventID], nil
+}
+
+func (f fakeRuns) StartDelivery(_ context.Context, e *models.Event) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if *f.down {
+		return errors.New("temporal is down")
+	}
+	*f.started = append(*f.started, e.ID)
+	return nil
 }
 
 func (f fakeRuns) RestartDelivery(_ context.Context, e *models.Event) error {
@@ -31,6 +46,13 @@ func (f fakeRuns) RestartDelivery(_ context.Context, e *models.Event) error {
 	defer f.mu.Unlock()
 	*f.restarted = append(*f.restarted, e.ID)
 	return nil
+}
+
+// startedEvents lists the events whose delivery was started, in order.
+func (f fakeRuns) startedEvents() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(*f.started)
 }
 
 func dispatched(t *testing.T, a *Activities, e *models.Event, ago time.Duration) {

@@ -99,11 +99,15 @@ func (w *Webhook) Subscribes(t EventType) bool {
 }
 
 // Matches reports whether an event belongs to this webhook: the type is
-// subscribed, the webhook was active when the event happened, and the event
-// lies in the webhook's database or collection scope.
+// subscribed, the webhook was active when the event happened, the event
+// lies in the webhook's database or collection scope, and it is not an
+// operational event about this very webhook.
 func (w *Webhook) Matches(e *Event) bool {
 	if !w.Subscribes(e.Type) || w.Status != WebhookActive || w.ActiveSince == nil || e.OccurredAt.Before(*w.ActiveSince) {
 		return false
+	}
+	if e.SubjectWebhookID != nil && *e.SubjectWebhookID == w.ID {
+		return false // an operational event is never about its own receiver
 	}
 	if w.DatabaseID != nil && (e.DatabaseID == nil || *e.DatabaseID != *w.DatabaseID) {
 		return false
