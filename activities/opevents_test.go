@@ -63,7 +63,7 @@ func TestEmitOperationalEventStoresOnceAndStartsItsDelivery(t *testing.T) {
 	if started := runs.startedEvents(); len(started) != 1 || started[0] != stored[0].ID {
 		t.Errorf("started %v, want %s once", started, stored[0].ID)
 	}
-	if stored[0].Data["released"] != 3.0 || stored[0].Data["webhook_id"] != subject.ID {
+	if stored[0].Data["released"] != json.Number("3") || stored[0].Data["webhook_id"] != subject.ID {
 		t.Errorf("data %v, want released 3 about %s", stored[0].Data, subject.ID)
 	}
 }
