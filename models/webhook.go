@@ -65,6 +65,10 @@ type Webhook struct {
 	// Secret is the Standard Webhooks signing secret (whsec_…). It leaves
 	// the API only in the create response.
 	Secret string `gorm:"size:128;not null" json:"-"`
+	// PreviousSecret is the secret before the last rotation: requests are
+	// signed with it too, after the new one, until PreviousSecretExpiresAt.
+	PreviousSecret          string     `gorm:"size:128;not null;default:''" json:"-"`
+	PreviousSecretExpiresAt *time.Time `json:"-"`
 	// VerificationToken is both the random part of the verification file's
 	// name and, separately, its content.
 	VerificationFile    string    `gorm:"size:128;not null" json:"-"`
@@ -91,6 +95,15 @@ func (w *Webhook) TestEventType() EventType {
 		return EventTypes[0]
 	}
 	return w.Events[0]
+}
+
+// SigningSecrets are the secrets a request sent at at is signed with: the
+// current one, and during a rotation's grace period the previous one after it.
+func (w *Webhook) SigningSecrets(at time.Time) []string {
+	if w.PreviousSecret != "" && w.PreviousSecretExpiresAt != nil && at.Before(*w.PreviousSecretExpiresAt) {
+		return []string{w.Secret, w.PreviousSecret}
+	}
+	return []string{w.Secret}
 }
 
 // Subscribes reports whether the webhook wants events of type t.

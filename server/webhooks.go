@@ -50,6 +50,7 @@ func (s *Server) routeWebhooks(v1 *gin.RouterGroup) {
 	v1.GET("/webhooks/:id/verification-file", s.downloadVerificationFile)
 	v1.POST("/webhooks/:id/verify", s.verifyWebhook)
 	v1.POST("/webhooks/:id/test", s.testWebhook)
+	v1.POST("/webhooks/:id/rotate-secret", s.rotateSecret)
 	v1.POST("/webhooks/check", s.checkWebhooks)
 	v1.GET("/databases/:id/webhooks", s.listDatabaseWebhooks)
 	v1.GET("/collections/:id/webhooks", s.listCollectionWebhooks)
