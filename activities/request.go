@@ -61,6 +61,11 @@ func (a *Activities) webhookRequest(ctx context.Context, w *models.Webhook, m me
 	if err != nil {
 		return nil, nil, err
 	}
+	// The owner's headers first: none of them is one hookflow sets below
+	// (the API refuses those), and hookflow's win regardless.
+	for name, value := range w.Headers {
+		req.Header.Set(name, value)
+	}
 	maps.Copy(req.Header, signature)
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("User-Agent", a.UserAgent)

@@ -30,6 +30,7 @@ var migrations = []*gormigrate.Migration{
 	migrateDeliveriesStatus,
 	migrationOpeventsSubjectWebhook,
 	migrationOpeventsPreviousSecret,
+	migrationWebhookHeaders,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

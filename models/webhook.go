@@ -69,6 +69,9 @@ type Webhook struct {
 	// signed with it too, after the new one, until PreviousSecretExpiresAt.
 	PreviousSecret          string     `gorm:"size:128;not null;default:''" json:"-"`
 	PreviousSecretExpiresAt *time.Time `json:"-"`
+	// Headers are sent with every request to the webhook (never with the
+	// verification file's fetch); the API shows them masked.
+	Headers WebhookHeaders `gorm:"serializer:json;type:text" json:"-"`
 	// VerificationToken is both the random part of the verification file's
 	// name and, separately, its content.
 	VerificationFile    string    `gorm:"size:128;not null" json:"-"`

@@ -8,6 +8,9 @@ type WebhookEdit struct {
 	Events      []EventType
 	Format      *PayloadFormat
 	Description *string
+	// Headers, when set, replaces the custom headers; pointing at nil
+	// clears them.
+	Headers *WebhookHeaders
 	// Scope, when set, replaces the database and the collection together:
 	// they were checked as a pair, so they are written as one.
 	Scope *WebhookScope
@@ -31,6 +34,13 @@ func (e WebhookEdit) Change() Change {
 	}
 	if e.Description != nil {
 		c = c.Set("description", *e.Description)
+	}
+	if e.Headers != nil {
+		if *e.Headers == nil {
+			c = c.Set("headers", nil)
+		} else {
+			c = c.SetJSON("headers", *e.Headers)
+		}
 	}
 	if e.Scope != nil {
 		c = c.Set("database_id", e.Scope.DatabaseID).Set("collection_id", e.Scope.CollectionID)

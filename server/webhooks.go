@@ -17,19 +17,22 @@ import (
 )
 
 type webhookInput struct {
-	URL          *string               `json:"url"`
-	Events       []models.EventType    `json:"events"`
-	DatabaseID   nullableID            `json:"database_id"`
-	CollectionID nullableID            `json:"collection_id"`
-	Format       *models.PayloadFormat `json:"format"`
-	Description  *string               `json:"description"`
-	Status       *models.WebhookStatus `json:"status"`
+	URL          *string                     `json:"url"`
+	Events       []models.EventType          `json:"events"`
+	DatabaseID   nullableID                  `json:"database_id"`
+	CollectionID nullableID                  `json:"collection_id"`
+	Format       *models.PayloadFormat       `json:"format"`
+	Description  *string                     `json:"description"`
+	Status       *models.WebhookStatus       `json:"status"`
+	Headers      nullable[map[string]string] `json:"headers"`
 }
 
 // webhookView is a webhook as the API shows it. The secret and the
 // verification file content appear only in the create response.
 type webhookView struct {
 	*models.Webhook
+	// Headers are the custom headers, their values masked.
+	Headers      map[string]string `json:"headers"`
 	Secret       string            `json:"secret,omitempty"`
 	Verification *verificationFile `json:"verification,omitempty"`
 }
@@ -39,7 +42,9 @@ type verificationFile struct {
 	Content  string `json:"content"`
 }
 
-func webhookViewOf(w *models.Webhook) webhookView { return webhookView{Webhook: w} }
+func webhookViewOf(w *models.Webhook) webhookView {
+	return webhookView{Webhook: w, Headers: w.Headers.Masked()}
+}
 
 func (s *Server) routeWebhooks(v1 *gin.RouterGroup) {
 	v1.POST("/webhooks", s.createWebhook)
@@ -97,6 +102,7 @@ func (s *Server) createWebhook(c *gin.Context) {
 	}
 	setIf(&w.Format, in.Format)
 	setIf(&w.Description, in.Description)
+	w.Headers = in.Headers.Value
 	secret, err := signing.NewSecret()
 	if err != nil {
 		_ = c.Error(err)
@@ -139,6 +145,9 @@ func (in *webhookInput) validate(errs *fieldErrors) {
 		errs.add("format", `must be "json" or "form"`)
 	}
 	errs.optionalText("description", in.Description, 1024)
+	if in.Headers.Set {
+		errs.headers("headers", in.Headers.Value)
+	}
 	if in.Status != nil && !slices.Contains([]models.WebhookStatus{models.WebhookActive, models.WebhookPaused, models.WebhookDisabled}, *in.Status) {
 		errs.add("status", `must be "active", "paused" or "disabled"`)
 	}
@@ -202,6 +211,10 @@ func (in *webhookInput) scope(c *gin.Context, store *models.Store, current model
 // input does not apply to w.
 func (in *webhookInput) edit(c *gin.Context, tx *models.Store, url string, w *models.Webhook) (models.WebhookEdit, bool) {
 	edit := models.WebhookEdit{Events: in.Events, Format: in.Format, Description: in.Description}
+	if in.Headers.Set {
+		headers := models.WebhookHeaders(in.Headers.Value)
+		edit.Headers = &headers
+	}
 	status := w.Status
 	if in.URL != nil && url != w.URL {
 		t := models.ChangeWebhookURL(url)
