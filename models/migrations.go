@@ -12,7 +12,7 @@ var allModels = []any{
 	&Account{}, &APIKey{}, &IdempotentRequest{},
 	&Database{}, &Collection{}, &Profile{}, &Subprofile{},
 	&Message{}, &Link{}, &Event{}, &Webhook{}, &Delivery{}, &DeliveryAttempt{},
-	&Lease{}, &Recovery{},
+	&Lease{}, &Recovery{}, &WebhookFlow{}, &WebhookFlowSlot{},
 }
 
 // migrations are the versioned schema changes after the initial schema.
@@ -28,6 +28,7 @@ var migrations = []*gormigrate.Migration{
 	migrationEventsSettledAt,
 	migrateRecoveries,
 	migrateDeliveriesStatus,
+	migrateFlowControl,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

@@ -13,3 +13,14 @@ func (n *nullableID) UnmarshalJSON(data []byte) error {
 	n.Set = true
 	return json.Unmarshal(data, &n.Value)
 }
+
+// nullableNumber is nullableID for a number.
+type nullableNumber struct {
+	Set   bool
+	Value *float64
+}
+
+func (n *nullableNumber) UnmarshalJSON(data []byte) error {
+	n.Set = true
+	return json.Unmarshal(data, &n.Value)
+}
