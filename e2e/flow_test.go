@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/hookflow/hookflow/models"
 )
 
 // discardArrivals keeps the receiver answering however many deliveries
@@ -84,6 +86,16 @@ func TestRateLimitHoldsAcrossWorkerProcessesAndDelaysNoOtherWebhook(t *testing.T
 		s.call("POST", "/v1/events", map[string]any{"type": "delivery", "message_id": message["id"]}, http.StatusAccepted, nil)
 	}
 	t.Logf("%d events accepted in %v", burst, time.Since(start).Round(time.Millisecond))
+	// The burst's first attempts take the workers a while (200 workflows
+	// and local activities, on a shared machine); then the backlog waits
+	// in workflow timers, its slots reserved.
+	require.Eventually(t, func() bool {
+		var waiting int64
+		err := s.store.DB(t.Context()).Model(&models.Delivery{}).
+			Where("webhook_id = ? AND (attempts > 0 OR reserved_slot_at IS NOT NULL)", whLimited.ID).Count(&waiting).Error
+		return err == nil && waiting == burst
+	}, 60*time.Second, 50*time.Millisecond)
+	t.Logf("the burst's first attempts were all made or throttled %v after the first event", time.Since(start).Round(time.Millisecond))
 
 	// While the backlog drains, the other webhook gets a paced stream.
 	const paced = 20
