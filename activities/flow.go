@@ -55,7 +55,7 @@ func (a *Activities) admit(ctx context.Context, d *models.Delivery, w *models.We
 		return admission{}, err
 	}
 	slot := d.ReservedSlotAt
-	if blocked := f.BlockedUntil(); slot == nil || (blocked.After(now) && slot.Before(blocked)) {
+	if blocked := f.BlockedUntil(); slot == nil || (blocked.After(now) && slot.Before(blocked)) || lateForRate(f, w, *slot, now) {
 		reserved, err := a.Store.ReserveFlowSlot(ctx, w, f, now)
 		if err != nil {
 			return admission{}, err
@@ -81,6 +81,16 @@ func (a *Activities) admit(ctx context.Context, d *models.Delivery, w *models.We
 			logger(ctx).Warn("In-flight slot not released", deliveryAttrs(d, "error", err)...)
 		}
 	}}, nil
+}
+
+// lateForRate reports whether a reserved rate slot has passed by more than
+// one interval of the webhook's rate: its timer fired late (busy workers),
+// or it waited for an in-flight slot. Sent now, it would bunch up with the
+// requests on the slots after it, so it reserves a new slot instead; the
+// old one is lost, which slows the webhook, never speeds it up.
+func lateForRate(f *models.WebhookFlow, w *models.Webhook, slot, now time.Time) bool {
+	rps, limited := f.Rate(w.MaxRPS, now)
+	return limited && now.Sub(slot) > time.Duration(float64(time.Second)/rps)
 }
 
 // inFlightWait is how long a delivery that has waited for an in-flight
