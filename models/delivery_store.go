@@ -89,7 +89,7 @@ func (s *Store) RecordAttempt(ctx context.Context, att *DeliveryAttempt, status 
 		}
 		now := Now()
 		updates := map[string]any{"attempts": att.Number, "status": status, "updated_at": now,
-			"last_attempt_at": att.StartedAt, "next_attempt_at": nil}
+			"last_attempt_at": att.StartedAt, "next_attempt_at": nil, "reserved_slot_at": nil}
 		if status == DeliveryPending {
 			updates["next_attempt_at"] = nextAttemptAt
 		} else {

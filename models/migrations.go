@@ -12,7 +12,7 @@ var allModels = []any{
 	&Account{}, &APIKey{}, &IdempotentRequest{},
 	&Database{}, &Collection{}, &Profile{}, &Subprofile{},
 	&Message{}, &Link{}, &Event{}, &Webhook{}, &Delivery{}, &DeliveryAttempt{},
-	&Lease{}, &Recovery{},
+	&Lease{}, &Recovery{}, &WebhookFlow{}, &WebhookFlowSlot{},
 }
 
 // migrations are the versioned schema changes after the initial schema.
@@ -31,6 +31,7 @@ var migrations = []*gormigrate.Migration{
 	migrationOpeventsSubjectWebhook,
 	migrationOpeventsPreviousSecret,
 	migrationWebhookHeaders,
+	migrateFlowControl,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

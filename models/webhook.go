@@ -62,6 +62,11 @@ type Webhook struct {
 	// while it is disabled.
 	DisabledBy     *WebhookActor `gorm:"size:16" json:"disabled_by"`
 	DisabledReason *string       `gorm:"size:1024" json:"disabled_reason"`
+	// MaxRPS limits the requests per second sent to the webhook, across
+	// all workers (nil: unlimited); MaxInFlight limits the requests to it
+	// under way at once. See WebhookFlow.
+	MaxRPS      *float64 `json:"max_rps"`
+	MaxInFlight int      `gorm:"not null;default:10" json:"max_in_flight"`
 	// Secret is the Standard Webhooks signing secret (whsec_…). It leaves
 	// the API only in the create response.
 	Secret string `gorm:"size:128;not null" json:"-"`
@@ -78,6 +83,14 @@ type Webhook struct {
 	VerificationContent string    `gorm:"size:128;not null" json:"-"`
 	CreatedAt           time.Time `json:"created_at"`
 	UpdatedAt           time.Time `json:"updated_at"`
+}
+
+// InFlightLimit is how many requests to the webhook may be under way at once.
+func (w *Webhook) InFlightLimit() int {
+	if w.MaxInFlight <= 0 {
+		return DefaultMaxInFlight
+	}
+	return w.MaxInFlight
 }
 
 // ErrWebhookUnverified refuses to send anything to a webhook whose owner

@@ -11,6 +11,9 @@ type WebhookEdit struct {
 	// Headers, when set, replaces the custom headers; pointing at nil
 	// clears them.
 	Headers *WebhookHeaders
+	// MaxRPS, when set, is the new max_rps (pointing at nil: unlimited).
+	MaxRPS      **float64
+	MaxInFlight *int
 	// Scope, when set, replaces the database and the collection together:
 	// they were checked as a pair, so they are written as one.
 	Scope *WebhookScope
@@ -41,6 +44,12 @@ func (e WebhookEdit) Change() Change {
 		} else {
 			c = c.SetJSON("headers", *e.Headers)
 		}
+	}
+	if e.MaxRPS != nil {
+		c = c.Set("max_rps", *e.MaxRPS)
+	}
+	if e.MaxInFlight != nil {
+		c = c.Set("max_in_flight", *e.MaxInFlight)
 	}
 	if e.Scope != nil {
 		c = c.Set("database_id", e.Scope.DatabaseID).Set("collection_id", e.Scope.CollectionID)

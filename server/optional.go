@@ -16,3 +16,6 @@ func (n *nullable[T]) UnmarshalJSON(data []byte) error {
 
 // nullableID is a reference that may be cleared.
 type nullableID = nullable[*string]
+
+// nullableNumber is a number that may be cleared.
+type nullableNumber = nullable[*float64]
