@@ -16,10 +16,27 @@ type fakeRuns struct {
 	states    map[string]RunState
 	mu        *sync.Mutex
 	restarted *[]string
+	// released lists the webhooks whose drain was asked for, continued
+	// the deliveries handed back to their event's workflow.
+	released, continued *[]string
 }
 
 func newFakeRuns() fakeRuns {
-	return fakeRuns{states: map[string]RunState{}, mu: &sync.Mutex{}, restarted: new([]string)}
+	return fakeRuns{states: map[string]RunState{}, mu: &sync.Mutex{}, restarted: new([]string), released: new([]string), continued: new([]string)}
+}
+
+func (f fakeRuns) ContinueDelivery(_ context.Context, d *models.Delivery, _ int, _ time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	*f.continued = append(*f.continued, d.ID)
+	return nil
+}
+
+func (f fakeRuns) ReleaseHeld(_ context.Context, webhookID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	*f.released = append(*f.released, webhookID)
+	return nil
 }
 
 func (f fakeRuns) DeliveryRunState(_ context.Context, eventID string) (RunState, error) {

@@ -9,14 +9,15 @@ import (
 	"gorm.io/gorm"
 )
 
-// WebhooksMatching returns the webhooks an event goes to, in id order. The
+// WebhooksMatching returns the webhooks an event goes to, in id order:
+// active ones, and paused or disabled ones, whose deliveries are held. The
 // query narrows by the indexed status, the event's scope and the subscribed
 // type; Webhook.Matches has the final word (activation time, exact type).
 // Activation time is left to Matches because SQLite stores times as text
 // and would compare them as strings.
 func (s *Store) WebhooksMatching(ctx context.Context, e *Event) ([]Webhook, error) {
 	q := s.db.WithContext(ctx).
-		Where("account_id = ? AND status = ?", e.AccountID, WebhookActive).
+		Where("account_id = ? AND status IN ?", e.AccountID, statusesTakingDeliveries).
 		Where("events LIKE ?", `%"`+string(e.Type)+`"%`)
 	q = whereInWebhookScope(q, "database_id", e.DatabaseID)
 	q = whereInWebhookScope(q, "collection_id", e.CollectionID)
@@ -41,10 +42,11 @@ func whereInWebhookScope(q *gorm.DB, column string, id *string) *gorm.DB {
 	return q.Where("("+column+" IS NULL OR "+column+" = ?)", *id)
 }
 
-// EnsureDeliveries returns the event's deliveries, in id order, creating a
-// pending one for each listed webhook that has none yet. Rows from earlier
-// calls are returned as they are, so a retried caller never starts over.
-func (s *Store) EnsureDeliveries(ctx context.Context, e *Event, webhookIDs []string) ([]Delivery, error) {
+// EnsureDeliveries returns the event's deliveries, in id order, creating
+// one for each listed webhook that has none yet: pending, or held when the
+// webhook holds its deliveries. Rows from earlier calls are returned as
+// they are, so a retried caller never starts over.
+func (s *Store) EnsureDeliveries(ctx context.Context, e *Event, webhooks []Webhook) ([]Delivery, error) {
 	eventID := e.ID
 	var deliveries []Delivery
 	if err := s.db.WithContext(ctx).Where("event_id = ?", eventID).Order("id").Find(&deliveries).Error; err != nil {
@@ -54,11 +56,16 @@ func (s *Store) EnsureDeliveries(ctx context.Context, e *Event, webhookIDs []str
 	for _, d := range deliveries {
 		have[d.WebhookID] = true
 	}
-	for _, webhookID := range webhookIDs {
+	for _, w := range webhooks {
+		webhookID := w.ID
 		if have[webhookID] {
 			continue
 		}
-		d := Delivery{ID: NewID(PrefixDelivery), Owned: Owned{AccountID: e.AccountID}, EventID: eventID, EventType: e.Type, WebhookID: webhookID, Status: DeliveryPending}
+		status := DeliveryPending
+		if w.Holds() {
+			status = DeliveryHeld
+		}
+		d := Delivery{ID: NewID(PrefixDelivery), Owned: Owned{AccountID: e.AccountID}, EventID: eventID, EventType: e.Type, WebhookID: webhookID, Status: status}
 		err := s.Create(ctx, &d)
 		if errors.Is(err, ErrConflict) {
 			// A concurrent caller created it first; take theirs.
@@ -113,6 +120,16 @@ func (s *Store) FailPendingDelivery(ctx context.Context, id, reason string) (boo
 	res := s.db.WithContext(ctx).Model(&Delivery{}).
 		Where("id = ? AND status = ?", id, DeliveryPending).
 		Updates(map[string]any{"status": DeliveryFailed, "completed_at": now, "updated_at": now, "failure_reason": reason, "next_attempt_at": nil})
+	return res.RowsAffected > 0, res.Error
+}
+
+// HoldDelivery holds a pending delivery whose webhook is paused or
+// disabled: no attempt is due until the webhook is active again. It
+// reports whether it did; a delivery no longer pending is left as it is.
+func (s *Store) HoldDelivery(ctx context.Context, id string) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&Delivery{}).
+		Where("id = ? AND status = ?", id, DeliveryPending).
+		Updates(map[string]any{"status": DeliveryHeld, "next_attempt_at": nil, "updated_at": Now()})
 	return res.RowsAffected > 0, res.Error
 }
 

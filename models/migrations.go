@@ -28,6 +28,7 @@ var migrations = []*gormigrate.Migration{
 	migrationEventsSettledAt,
 	migrateRecoveries,
 	migrateDeliveriesStatus,
+	migrateHeldActiveSince,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

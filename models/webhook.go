@@ -53,8 +53,9 @@ type Webhook struct {
 	Format       PayloadFormat `gorm:"size:8;not null" json:"format"`
 	Description  string        `gorm:"size:1024;not null;default:''" json:"description"`
 	Status       WebhookStatus `gorm:"size:24;not null;index" json:"status"`
-	// ActiveSince is when the webhook last became active; events that
-	// happened before it are never delivered to it.
+	// ActiveSince is when the webhook was first activated for its current
+	// URL; events that happened before it are never delivered to it. Pause
+	// and disable keep it: the events since are held for the webhook.
 	ActiveSince *time.Time `json:"active_since"`
 	// VerifiedAt is when ownership of the current URL was last proven.
 	VerifiedAt *time.Time `json:"verified_at"`
@@ -98,11 +99,26 @@ func (w *Webhook) Subscribes(t EventType) bool {
 	return slices.Contains(w.Events, t)
 }
 
+// Takes reports whether the webhook's status lets it have deliveries: it
+// is active, or paused or disabled (its deliveries are held until it is
+// active again).
+func (w *Webhook) Takes() bool {
+	return slices.Contains(statusesTakingDeliveries, w.Status)
+}
+
+var statusesTakingDeliveries = []WebhookStatus{WebhookActive, WebhookPaused, WebhookDisabled}
+
+// Holds reports whether deliveries to the webhook are held, unsent: it is
+// verified but paused or disabled.
+func (w *Webhook) Holds() bool { return w.Takes() && w.Status != WebhookActive }
+
 // Matches reports whether an event belongs to this webhook: the type is
-// subscribed, the webhook was active when the event happened, and the event
-// lies in the webhook's database or collection scope.
+// subscribed, the webhook is verified (active, or paused or disabled, for
+// which the delivery is held) and had been activated for its URL when the
+// event happened, and the event lies in the webhook's database or
+// collection scope.
 func (w *Webhook) Matches(e *Event) bool {
-	if !w.Subscribes(e.Type) || w.Status != WebhookActive || w.ActiveSince == nil || e.OccurredAt.Before(*w.ActiveSince) {
+	if !w.Subscribes(e.Type) || !w.Takes() || w.ActiveSince == nil || e.OccurredAt.Before(*w.ActiveSince) {
 		return false
 	}
 	if w.DatabaseID != nil && (e.DatabaseID == nil || *e.DatabaseID != *w.DatabaseID) {

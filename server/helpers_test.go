@@ -343,6 +343,7 @@ type workflowCalls struct {
 	Resends          []models.Delivery
 	Recoveries       []string // ids of StartRecovery
 	Cancels          []string // ids of CancelRecovery
+	Releases         []string // webhook ids of ReleaseHeld
 }
 
 var _ server.Workflows = (*workflowsDouble)(nil)
@@ -385,6 +386,7 @@ func (w *workflowsDouble) recorded() workflowCalls {
 		Tests:            slices.Clone(w.calls.Tests),
 		Checks:           slices.Clone(w.calls.Checks),
 		Resends:          slices.Clone(w.calls.Resends),
+		Releases:         slices.Clone(w.calls.Releases),
 		Recoveries:       slices.Clone(w.calls.Recoveries),
 		Cancels:          slices.Clone(w.calls.Cancels),
 	}
@@ -481,6 +483,13 @@ func (w *workflowsDouble) ResendDelivery(_ context.Context, d *models.Delivery) 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.calls.Resends = append(w.calls.Resends, *d)
+	return nil
+}
+
+func (w *workflowsDouble) ReleaseHeld(_ context.Context, webhookID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.Releases = append(w.calls.Releases, webhookID)
 	return nil
 }
 

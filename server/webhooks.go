@@ -51,6 +51,7 @@ func (s *Server) routeWebhooks(v1 *gin.RouterGroup) {
 	v1.POST("/webhooks/:id/verify", s.verifyWebhook)
 	v1.POST("/webhooks/:id/test", s.testWebhook)
 	v1.POST("/webhooks/check", s.checkWebhooks)
+	s.routeWebhookLifecycle(v1)
 	v1.GET("/databases/:id/webhooks", s.listDatabaseWebhooks)
 	v1.GET("/collections/:id/webhooks", s.listCollectionWebhooks)
 }
@@ -214,7 +215,7 @@ func (in *webhookInput) edit(c *gin.Context, tx *models.Store, url string, w *mo
 		edit.Scope = &scope
 	}
 	if in.Status != nil {
-		t, err := models.OwnerStatusChange(status, *in.Status, models.Now())
+		t, err := models.OwnerStatusChange(status, *in.Status)
 		if err != nil {
 			invalid(c, FieldError{Field: "status", Reason: err.Error()})
 			return edit, false
@@ -255,6 +256,7 @@ func (s *Server) updateWebhook(c *gin.Context) {
 		}
 	}
 	urlChanged := false
+	var from models.WebhookStatus
 	w, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
 		func(tx *models.Store, w *models.Webhook) (models.Change, error) {
 			edit, ok := in.edit(c, tx, url, w)
@@ -262,6 +264,7 @@ func (s *Server) updateWebhook(c *gin.Context) {
 				return models.Change{}, errAnswered
 			}
 			urlChanged = in.URL != nil && url != w.URL
+			from = w.Status
 			return edit.Change(), nil
 		}, nil)
 	if err != nil {
@@ -271,6 +274,7 @@ func (s *Server) updateWebhook(c *gin.Context) {
 	if urlChanged {
 		s.startVerification(c, w.ID)
 	}
+	s.movedWebhook(c, w, from)
 	respondTagged(c, http.StatusOK, webhookViewOf(w))
 }
 

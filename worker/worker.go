@@ -28,6 +28,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts wo
 	w.RegisterWorkflow(workflows.WebhookCheck)
 	w.RegisterWorkflow(workflows.Recovery)
 	w.RegisterWorkflow(workflows.Prune)
+	w.RegisterWorkflow(workflows.Drain)
 	w.RegisterActivity(acts)
 	return w
 }
