@@ -111,7 +111,10 @@ func (a *Activities) giveUp(ctx context.Context, d *models.Delivery, errorType, 
 }
 
 // attempt sends attempt number d.Attempts+1 and records it with the
-// delivery's new status in one transaction.
+// delivery's new status in one transaction. A receiver that answers 410
+// Gone or Hookflow-Delivery: disable has its webhook disabled at once and
+// the delivery held; one that has failed, with no success, for longer than
+// DisableAfter has its webhook disabled and the pending delivery held.
 func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.Webhook, e *models.Event, rules attemptRules) (attemptOutcome, error) {
 	number := d.Attempts + 1
 	started := models.Now()
@@ -124,7 +127,9 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 		a.Metrics.sent(r)
 		status = classify(r)
 	}
-	if status == models.DeliveryPending && rules.last {
+	if r.AsksToDisable {
+		status = models.DeliveryHeld
+	} else if status == models.DeliveryPending && rules.last {
 		status = models.DeliveryFailed
 	}
 	att := models.DeliveryAttempt{
@@ -153,6 +158,13 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 	// The request went out: record it even if the activity's time ran out.
 	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
+	if status == models.DeliveryHeld {
+		// Disabled first: a retry of this activity then holds the
+		// delivery without sending it again.
+		if err := a.disableByHookflow(recordCtx, w, r.disableReason(started)); err != nil {
+			return attemptOutcome{}, err
+		}
+	}
 	if err := record(recordCtx, &att, status, nextAttemptAt); err != nil {
 		return attemptOutcome{}, fmt.Errorf("record attempt %d of delivery %s: %w", number, d.ID, err)
 	}
@@ -163,13 +175,28 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 	}
 
 	out := attemptOutcome{Status: status, Reason: fmt.Sprintf("attempt %d: %s", number, r.summary())}
-	switch status {
+	if status == models.DeliveryPending || status == models.DeliveryFailed {
+		disabled, err := a.disableIfFailingTooLong(recordCtx, w, started)
+		if err != nil {
+			return attemptOutcome{}, err
+		}
+		if disabled && status == models.DeliveryPending {
+			if _, err := a.Store.HoldDelivery(recordCtx, d.ID); err != nil {
+				return attemptOutcome{}, err
+			}
+			d.Status, out.Status = models.DeliveryHeld, models.DeliveryHeld
+		}
+	}
+	switch out.Status {
 	case models.DeliveryPending:
 		out.RetryAfter, out.NextAttemptAt = retryAfter, nextAttemptAt
 		logger(ctx).Info("Delivery attempt failed; it is tried again later", deliveryAttrs(d, "attempt", number, "result", r.summary(), "retry_after", retryAfter)...)
 	case models.DeliveryFailed:
 		out.ErrorType = ErrorTypeDeliveryFailed
 		logger(ctx).Info("Delivery failed", deliveryAttrs(d, "reason", out.Reason)...)
+	case models.DeliveryHeld:
+		out.ErrorType = ErrorTypeDeliveryHeld
+		logger(ctx).Info("Delivery held: its webhook was disabled", deliveryAttrs(d, "attempt", number, "result", r.summary())...)
 	}
 	return out, nil
 }

@@ -339,7 +339,7 @@ func TestDeliverFirstAttemptsTwiceSendsNothingTwice(t *testing.T) {
 	f := createAudience(t, a)
 	ok := newReceiver(t, answering(http.StatusOK))
 	busy := newReceiver(t, answering(http.StatusServiceUnavailable))
-	gone := newReceiver(t, answering(http.StatusGone))
+	gone := newReceiver(t, answering(http.StatusNotFound))
 	createWebhook(t, a, ok.URL)
 	busyHook := createWebhook(t, a, busy.URL)
 	createWebhook(t, a, gone.URL)

@@ -39,6 +39,9 @@ type DeliveryRuns interface {
 	// ReleaseHeld has the webhook's drain workflow release its held
 	// deliveries, starting it if none runs.
 	ReleaseHeld(ctx context.Context, webhookID string) error
+	// StartProbe starts the probe of a webhook hookflow disabled, unless
+	// one runs.
+	StartProbe(ctx context.Context, webhookID string) error
 }
 
 // ReconcileResult counts what one reconciler pass did.
@@ -79,10 +82,29 @@ func (a *Activities) ReconcileEvents(ctx context.Context) (res ReconcileResult, 
 	if err := a.drainForgotten(ctx, now.Add(-after), &res); err != nil {
 		return res, err
 	}
+	if err := a.probeForgotten(ctx); err != nil {
+		return res, err
+	}
 	if res.Restarted > 0 || res.Settled > 0 || res.Drained > 0 {
 		logger(ctx).Info("Reconciled events", "checked", res.Checked, "running", res.Running, "settled", res.Settled, "restarted", res.Restarted, "drained", res.Drained)
 	}
 	return res, nil
+}
+
+// probeForgotten starts the probe of every webhook hookflow disabled that
+// has none (its start was lost with a process that died); starting one
+// that runs changes nothing.
+func (a *Activities) probeForgotten(ctx context.Context) error {
+	ids, err := a.Store.WebhooksDisabledByHookflow(ctx, reconcileBatch)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := a.Runs.StartProbe(ctx, id); err != nil {
+			return fmt.Errorf("start the probe of webhook %s: %w", id, err)
+		}
+	}
+	return nil
 }
 
 // drainForgotten releases the deliveries that active webhooks still hold

@@ -19,16 +19,25 @@ type fakeRuns struct {
 	// released lists the webhooks whose drain was asked for, continued
 	// the deliveries handed back to their event's workflow.
 	released, continued *[]string
+	// probed lists the webhooks whose probe was started.
+	probed *[]string
 }
 
 func newFakeRuns() fakeRuns {
-	return fakeRuns{states: map[string]RunState{}, mu: &sync.Mutex{}, restarted: new([]string), released: new([]string), continued: new([]string)}
+	return fakeRuns{states: map[string]RunState{}, mu: &sync.Mutex{}, restarted: new([]string), released: new([]string), continued: new([]string), probed: new([]string)}
 }
 
 func (f fakeRuns) ContinueDelivery(_ context.Context, d *models.Delivery, _ int, _ time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	*f.continued = append(*f.continued, d.ID)
+	return nil
+}
+
+func (f fakeRuns) StartProbe(_ context.Context, webhookID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	*f.probed = append(*f.probed, webhookID)
 	return nil
 }
 

@@ -38,3 +38,21 @@ func (s *Store) ActiveWebhooksHoldingSince(ctx context.Context, before time.Time
 		Limit(limit).Pluck("deliveries.webhook_id", &ids).Error
 	return ids, err
 }
+
+// RecordProbe keeps when hookflow last probed a webhook and what its
+// receiver answered. It is not a move in the life cycle: only those two
+// columns are written.
+func (s *Store) RecordProbe(ctx context.Context, webhookID string, at time.Time, result string) error {
+	return s.db.WithContext(ctx).Model(&Webhook{}).Where("id = ?", webhookID).
+		UpdateColumns(map[string]any{"last_probe_at": at, "last_probe_result": FitText(result, 255)}).Error
+}
+
+// WebhooksDisabledByHookflow lists up to limit webhooks hookflow disabled,
+// each of which should have a probe running. For the reconciler.
+func (s *Store) WebhooksDisabledByHookflow(ctx context.Context, limit int) ([]string, error) {
+	var ids []string
+	err := s.db.WithContext(ctx).Model(&Webhook{}).
+		Where("status = ? AND disabled_by = ?", WebhookDisabled, ActorHookflow).
+		Order("id").Limit(limit).Pluck("id", &ids).Error
+	return ids, err
+}

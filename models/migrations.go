@@ -29,6 +29,7 @@ var migrations = []*gormigrate.Migration{
 	migrateRecoveries,
 	migrateDeliveriesStatus,
 	migrateHeldActiveSince,
+	migrateWebhookHealth,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

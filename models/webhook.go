@@ -63,6 +63,15 @@ type Webhook struct {
 	// while it is disabled.
 	DisabledBy     *WebhookActor `gorm:"size:16" json:"disabled_by"`
 	DisabledReason *string       `gorm:"size:1024" json:"disabled_reason"`
+	// FailingSince is when the first failed attempt since the last
+	// successful one was made; nil while the receiver answers. Recorded
+	// with each attempt (Store.RecordAttempt); hookflow disables a webhook
+	// failing for longer than its DisableAfter setting.
+	FailingSince *time.Time `json:"failing_since"`
+	// LastProbeAt and LastProbeResult say when hookflow last probed the
+	// webhook while it had disabled it, and what the receiver answered.
+	LastProbeAt     *time.Time `json:"last_probe_at"`
+	LastProbeResult *string    `gorm:"size:255" json:"last_probe_result"`
 	// Secret is the Standard Webhooks signing secret (whsec_…). It leaves
 	// the API only in the create response.
 	Secret string `gorm:"size:128;not null" json:"-"`

@@ -28,7 +28,8 @@ import (
 // active_since is when the webhook was first activated for its current
 // URL: verify sets it, a new URL clears it, and nothing else moves it. A
 // paused or disabled webhook still matches the events since then; their
-// deliveries are held until it is active again.
+// deliveries are held until it is active again. Every move to active
+// clears failing_since: the webhook's failures start afresh.
 //
 // Each is a WebhookTransition: a guarded UPDATE that moves the webhook only
 // from the statuses it allows, so a move decided on a status read earlier
@@ -67,6 +68,10 @@ const ReasonDisabledByOwner = "disabled by its owner"
 
 var allWebhookStatuses = []WebhookStatus{WebhookUnverified, WebhookActive, WebhookPaused, WebhookDisabled, WebhookVerificationFailed}
 
+// activeAgain starts a webhook's failures afresh on every move to active:
+// a failure from before a pause or disable must not count against it.
+func activeAgain() Change { return Change{}.Set("failing_since", nil) }
+
 // notDisabled clears what a disable kept, for every move out of disabled.
 func notDisabled() Change {
 	return Change{}.Set("disabled_by", nil).Set("disabled_reason", nil)
@@ -78,7 +83,7 @@ func notDisabled() Change {
 func VerifyWebhook(url string, at time.Time) WebhookTransition {
 	return WebhookTransition{
 		Name: "verify", From: []WebhookStatus{WebhookUnverified, WebhookVerificationFailed}, To: WebhookActive,
-		also: Change{}.Set("verified_at", at).Set("active_since", at).Where("url = ?", url),
+		also: activeAgain().Set("verified_at", at).Set("active_since", at).Where("url = ?", url),
 	}
 }
 
@@ -98,7 +103,7 @@ func PauseWebhook() WebhookTransition {
 
 // ResumeWebhook activates a paused webhook again; what it held is released.
 func ResumeWebhook() WebhookTransition {
-	return WebhookTransition{Name: "resume", From: []WebhookStatus{WebhookPaused}, To: WebhookActive}
+	return WebhookTransition{Name: "resume", From: []WebhookStatus{WebhookPaused}, To: WebhookActive, also: activeAgain()}
 }
 
 // DisableWebhook switches a verified webhook off, keeping who did it and
@@ -120,7 +125,7 @@ func DisableWebhookByHookflow(reason string) WebhookTransition {
 
 // EnableWebhook re-enables a disabled webhook; what it held is released.
 func EnableWebhook() WebhookTransition {
-	return WebhookTransition{Name: "re-enable", From: []WebhookStatus{WebhookDisabled}, To: WebhookActive, also: notDisabled()}
+	return WebhookTransition{Name: "re-enable", From: []WebhookStatus{WebhookDisabled}, To: WebhookActive, also: notDisabled().With(activeAgain())}
 }
 
 // RecoverWebhook re-activates a webhook hookflow disabled, once a probe of
@@ -129,7 +134,7 @@ func EnableWebhook() WebhookTransition {
 func RecoverWebhook() WebhookTransition {
 	return WebhookTransition{
 		Name: "recover", From: []WebhookStatus{WebhookDisabled}, To: WebhookActive,
-		also: notDisabled().Where("disabled_by = ?", ActorHookflow),
+		also: notDisabled().With(activeAgain()).Where("disabled_by = ?", ActorHookflow),
 	}
 }
 

@@ -344,6 +344,7 @@ type workflowCalls struct {
 	Recoveries       []string // ids of StartRecovery
 	Cancels          []string // ids of CancelRecovery
 	Releases         []string // webhook ids of ReleaseHeld
+	Looks            []string // webhook ids of LookAgain
 }
 
 var _ server.Workflows = (*workflowsDouble)(nil)
@@ -387,6 +388,7 @@ func (w *workflowsDouble) recorded() workflowCalls {
 		Checks:           slices.Clone(w.calls.Checks),
 		Resends:          slices.Clone(w.calls.Resends),
 		Releases:         slices.Clone(w.calls.Releases),
+		Looks:            slices.Clone(w.calls.Looks),
 		Recoveries:       slices.Clone(w.calls.Recoveries),
 		Cancels:          slices.Clone(w.calls.Cancels),
 	}
@@ -490,6 +492,13 @@ func (w *workflowsDouble) ReleaseHeld(_ context.Context, webhookID string) error
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.calls.Releases = append(w.calls.Releases, webhookID)
+	return nil
+}
+
+func (w *workflowsDouble) LookAgain(_ context.Context, webhookID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.Looks = append(w.calls.Looks, webhookID)
 	return nil
 }
 

@@ -74,16 +74,24 @@ func refusal(t models.WebhookTransition, status models.WebhookStatus) error {
 }
 
 // movedWebhook does what follows an owner's move of a webhook from status
-// from: one that is active now releases its held deliveries. A failure to
-// reach Temporal is logged, not the owner's problem: the reconciler
-// releases them later.
+// from: a probe of it (if hookflow had disabled it) looks at once whether
+// to go on, and one that is active now releases its held deliveries. A
+// failure to reach Temporal is logged, not the owner's problem: the probe
+// looks at its next turn, the reconciler releases what is held.
 func (s *Server) movedWebhook(c *gin.Context, w *models.Webhook, from models.WebhookStatus) {
-	if s.Workflows == nil || w.Status != models.WebhookActive || from == models.WebhookActive {
+	if s.Workflows == nil || w.Status == from {
 		return
 	}
 	ctx, cancel := context.WithTimeout(c.Request.Context(), temporalCallTimeout)
 	defer cancel()
-	if err := s.Workflows.ReleaseHeld(ctx, w.ID); err != nil {
-		slog.Warn("could not release the webhook's held deliveries; the reconciler will", "account_id", w.AccountID, "webhook_id", w.ID, "error", err)
+	if from == models.WebhookDisabled {
+		if err := s.Workflows.LookAgain(ctx, w.ID); err != nil {
+			slog.Warn("could not tell the webhook's probe it changed", "account_id", w.AccountID, "webhook_id", w.ID, "error", err)
+		}
+	}
+	if w.Status == models.WebhookActive {
+		if err := s.Workflows.ReleaseHeld(ctx, w.ID); err != nil {
+			slog.Warn("could not release the webhook's held deliveries; the reconciler will", "account_id", w.AccountID, "webhook_id", w.ID, "error", err)
+		}
 	}
 }

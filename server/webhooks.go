@@ -288,6 +288,7 @@ func (s *Server) deleteWebhook(c *gin.Context) {
 		return
 	}
 	s.stopVerification(c, current.ID)
+	s.movedWebhook(c, &models.Webhook{ID: current.ID, Owned: current.Owned}, current.Status)
 	c.Status(http.StatusNoContent)
 }
 

@@ -28,3 +28,6 @@ const PruneScheduleID = "hookflow-prune"
 // DrainWorkflowID names the one drain of a webhook's held deliveries: a
 // release while it runs joins it.
 func DrainWorkflowID(webhookID string) string { return "webhook-drain-" + webhookID }
+
+// ProbeWorkflowID names the one probe of a webhook hookflow disabled.
+func ProbeWorkflowID(webhookID string) string { return "webhook-probe-" + webhookID }

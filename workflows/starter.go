@@ -114,6 +114,29 @@ func (s Starter) ReleaseHeld(ctx context.Context, webhookID string) error {
 	return err
 }
 
+// StartProbe starts the probe of a webhook hookflow disabled, unless one
+// runs already.
+func (s Starter) StartProbe(ctx context.Context, webhookID string) error {
+	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       ProbeWorkflowID(webhookID),
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}, Probe, ProbeInput{WebhookID: webhookID})
+	return err
+}
+
+// LookAgain tells a webhook's probe, if one runs, that its owner changed
+// the webhook: it looks at once whether to go on.
+func (s Starter) LookAgain(ctx context.Context, webhookID string) error {
+	err := s.Client.SignalWorkflow(ctx, ProbeWorkflowID(webhookID), "", SignalProbeLook, nil)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return nil
+	}
+	return err
+}
+
 // DeliverySchedule asks the delivery workflow of a delivery's event where
 // the delivery stands; nil when the workflow is not retrying it. A
 // workflow that no worker answers for makes it wait until ctx ends.
