@@ -26,8 +26,8 @@ type Activities struct {
 	// Settings are the worker's delivery and verification settings; zero
 	// ones take their defaults.
 	Settings Settings
-	// Runs answers for delivery workflows in Temporal; only the reconciler
-	// needs it (worker.New sets it).
+	// Runs answers for and starts delivery workflows in Temporal: the
+	// reconciler and operational events need it (worker.New sets it).
 	Runs DeliveryRuns
 	// Metrics count deliveries, attempts and checks; nil counts nothing.
 	Metrics *Metrics

@@ -212,6 +212,7 @@ func (a *Activities) retryOnce(ctx context.Context, d *models.Delivery, rules at
 // FailDelivery is run when the retry window ran out: it marks the delivery
 // failed unless it already finished (a succeeded delivery is never
 // overwritten), and settles the event if it was its last pending delivery.
+// With ReasonRetryWindowRanOut it then emits delivery.exhausted about it.
 // Calling it again changes nothing.
 func (a *Activities) FailDelivery(ctx context.Context, deliveryID, reason string) (err error) {
 	defer func() { err = a.retryLater(ctx, err) }()
@@ -230,6 +231,13 @@ func (a *Activities) FailDelivery(ctx context.Context, deliveryID, reason string
 		a.Metrics.finished(models.DeliveryFailed)
 		logger(ctx).Info("Delivery failed", deliveryAttrs(d, "reason", reason)...)
 	}
-	_, err = a.Store.SettleEventIfDone(ctx, d.EventID)
-	return err
+	if _, err := a.Store.SettleEventIfDone(ctx, d.EventID); err != nil {
+		return err
+	}
+	if reason != ReasonRetryWindowRanOut {
+		return nil
+	}
+	// Also when an earlier run failed it: that run may have stopped
+	// before it emitted (emitting again stores nothing new).
+	return a.emitExhausted(ctx, deliveryID)
 }

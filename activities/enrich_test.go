@@ -1,7 +1,9 @@
 package activities
 
 import (
+	"encoding/json"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -22,7 +24,7 @@ func TestEnrichOpenAddsMessageProfileAndScope(t *testing.T) {
 		"id":         e.ID,
 		"type":       "open",
 		"timestamp":  e.OccurredAt.UTC().Format(time.RFC3339),
-		"time":       float64(e.OccurredAt.Unix()),
+		"time":       json.Number(strconv.FormatInt(e.OccurredAt.Unix(), 10)), // numbers are kept as written
 		"recipient":  "ann@example.com",
 		"ip":         "203.0.113.9",
 		"useragent":  "Mail/1.0",
@@ -33,7 +35,7 @@ func TestEnrichOpenAddsMessageProfileAndScope(t *testing.T) {
 		"collection": f.Collection.ID,
 		"profile": map[string]any{
 			"id": f.Profile.ID, "database": f.Database.ID,
-			"fields": map[string]any{"name": "Ann", "age": 41.0}, "interests": []any{"cycling"},
+			"fields": map[string]any{"name": "Ann", "age": json.Number("41")}, "interests": []any{"cycling"},
 		},
 		"subprofile": map[string]any{"id": f.Subprofile.ID, "collection": f.Collection.ID, "fields": map[string]any{"order": "A-1"}},
 	}

@@ -36,6 +36,7 @@ func newActivitiesOn(t testing.TB, store *models.Store) *Activities {
 		HTTP:      netpolicy.Policy{AllowPrivate: true}.NewHTTPClient(2 * time.Second),
 		Signer:    signing.Signer{Keys: &keys},
 		UserAgent: "hookflow/test",
+		Runs:      newFakeRuns(),
 	}
 }
 

@@ -23,9 +23,12 @@ const (
 	RunEnded
 )
 
-// DeliveryRuns is what the reconciler needs from Temporal;
-// workflows.Starter implements it.
+// DeliveryRuns is what the reconciler and operational events need from
+// Temporal; workflows.Starter implements it.
 type DeliveryRuns interface {
+	// StartDelivery starts the delivery workflow of a stored event; once
+	// started, starting it again is a no-op.
+	StartDelivery(ctx context.Context, e *models.Event) error
 	// DeliveryRunState says where the event's delivery workflow stands.
 	DeliveryRunState(ctx context.Context, eventID string) (RunState, error)
 	// RestartDelivery starts a new run of the event's delivery workflow,

@@ -2,7 +2,9 @@ package activities
 
 import (
 	"context"
+	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -10,12 +12,15 @@ import (
 	"github.com/hookflow/hookflow/models"
 )
 
-// fakeRuns is Temporal as the reconciler sees it: the state of each
-// event's delivery workflow, and the restarts asked for.
+// fakeRuns is Temporal as the reconciler and operational events see it:
+// the state of each event's delivery workflow, and the starts and restarts
+// asked for. down makes every start fail, as while Temporal is down.
 type fakeRuns struct {
 	states    map[string]RunState
 	mu        *sync.Mutex
 	restarted *[]string
+	started   *[]string
+	down      *bool
 	// released lists the webhooks whose drain was asked for, continued
 	// the deliveries handed back to their event's workflow.
 	released, continued *[]string
@@ -24,7 +29,8 @@ type fakeRuns struct {
 }
 
 func newFakeRuns() fakeRuns {
-	return fakeRuns{states: map[string]RunState{}, mu: &sync.Mutex{}, restarted: new([]string), released: new([]string), continued: new([]string), probed: new([]string)}
+	return fakeRuns{states: map[string]RunState{}, mu: &sync.Mutex{}, restarted: new([]string), started: new([]string), down: new(bool),
+		released: new([]string), continued: new([]string), probed: new([]string)}
 }
 
 func (f fakeRuns) ContinueDelivery(_ context.Context, d *models.Delivery, _ int, _ time.Time) error {
@@ -52,11 +58,28 @@ func (f fakeRuns) DeliveryRunState(_ context.Context, eventID string) (RunState,
 	return f.states[eventID], nil
 }
 
+func (f fakeRuns) StartDelivery(_ context.Context, e *models.Event) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if *f.down {
+		return errors.New("temporal is down")
+	}
+	*f.started = append(*f.started, e.ID)
+	return nil
+}
+
 func (f fakeRuns) RestartDelivery(_ context.Context, e *models.Event) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	*f.restarted = append(*f.restarted, e.ID)
 	return nil
+}
+
+// startedEvents lists the events whose delivery was started, in order.
+func (f fakeRuns) startedEvents() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(*f.started)
 }
 
 func dispatched(t *testing.T, a *Activities, e *models.Event, ago time.Duration) {

@@ -45,6 +45,9 @@ func sampleEvent(id string, t models.EventType, w *models.Webhook, at time.Time)
 		}
 	}
 	e := &models.Event{ID: id, Type: t, OccurredAt: at.UTC().Truncate(time.Second), ReceivedAt: at.UTC()}
+	if t.IsOperational() {
+		return sampleOperationalEvent(e, w)
+	}
 	if t.IsProfileEvent() {
 		return sampleProfileEvent(e, profile, sub)
 	}
@@ -106,4 +109,26 @@ func sampleProfileEvent(e *models.Event, profile *models.Profile, sub *models.Su
 		}
 	}
 	return e, aud
+}
+
+// sampleOperationalEvent makes e an operational event about a made-up
+// webhook in w's scope, with the data the real one's constructor gives.
+func sampleOperationalEvent(e *models.Event, w *models.Webhook) (*models.Event, audience) {
+	at := e.OccurredAt
+	subject := &models.Webhook{ID: sampleID(models.PrefixWebhook), URL: "https://crm.example.com/hooks/hookflow",
+		DatabaseID: w.DatabaseID, CollectionID: w.CollectionID}
+	var o models.OperationalEvent
+	switch e.Type {
+	case models.EventWebhookDisabled:
+		o = models.WebhookDisabledEvent(subject, "the receiver answered 410 Gone at "+at.Format(time.RFC3339), at)
+	case models.EventWebhookRecovered:
+		o = models.WebhookRecoveredEvent(subject, 42, at)
+	default:
+		d := &models.Delivery{ID: sampleID(models.PrefixDelivery), EventID: sampleID(models.PrefixEvent), EventType: models.EventClick,
+			WebhookID: subject.ID, Attempts: 27, FailureReason: ReasonRetryWindowRanOut, CompletedAt: &at}
+		last := &models.DeliveryAttempt{Number: 27, StatusCode: 503, LatencyMillis: 120, ResponseExcerpt: "Service Unavailable", StartedAt: at.Add(-time.Second)}
+		o = models.DeliveryExhaustedEvent(d, subject, last)
+	}
+	e.Data, e.DatabaseID, e.CollectionID = o.Data, o.DatabaseID, o.CollectionID
+	return e, audience{}
 }

@@ -171,6 +171,12 @@ func TestSamplePayloadOfEveryType(t *testing.T) {
 		if typ != models.EventProfileDelete && p["collection"] != col {
 			t.Errorf("%s: collection %v, want the webhook's", typ, p["collection"])
 		}
+		if typ.IsOperational() {
+			if data, _ := p["data"].(map[string]any); data["webhook_id"] != sampleID(models.PrefixWebhook) {
+				t.Errorf("%s: data %v, want the webhook it is about", typ, p["data"])
+			}
+			continue
+		}
 		if _, ok := p["profile"].(map[string]any); !ok {
 			t.Errorf("%s: no profile in %v", typ, p)
 		}

@@ -12,7 +12,8 @@ import (
 // WebhooksMatching returns the webhooks an event goes to, in id order:
 // active ones, and paused or disabled ones, whose deliveries are held. The
 // query narrows by the indexed status, the event's scope and the subscribed
-// type; Webhook.Matches has the final word (activation time, exact type).
+// type, and leaves out the webhook an operational event is about (never its
+// receiver, so two failing webhooks cannot feed each other); Webhook.Matches has the final word (activation time, exact type).
 // Activation time is left to Matches because SQLite stores times as text
 // and would compare them as strings.
 func (s *Store) WebhooksMatching(ctx context.Context, e *Event) ([]Webhook, error) {
@@ -21,6 +22,9 @@ func (s *Store) WebhooksMatching(ctx context.Context, e *Event) ([]Webhook, erro
 		Where("events LIKE ?", `%"`+string(e.Type)+`"%`)
 	q = whereInWebhookScope(q, "database_id", e.DatabaseID)
 	q = whereInWebhookScope(q, "collection_id", e.CollectionID)
+	if e.SubjectWebhookID != nil {
+		q = q.Where("id <> ?", *e.SubjectWebhookID)
+	}
 	var candidates []Webhook
 	if err := q.Order("id").Find(&candidates).Error; err != nil {
 		return nil, err

@@ -16,12 +16,19 @@ const (
 	EventProfileCreate EventType = "profile.create"
 	EventProfileUpdate EventType = "profile.update"
 	EventProfileDelete EventType = "profile.delete"
+
+	// Operational events: hookflow emits them about webhooks themselves
+	// (see OperationalEvent); nobody else may submit them.
+	EventWebhookDisabled   EventType = "webhook.disabled"
+	EventWebhookRecovered  EventType = "webhook.recovered"
+	EventDeliveryExhausted EventType = "delivery.exhausted"
 )
 
 // EventTypes lists every event type in the order the docs present them.
 var EventTypes = []EventType{
 	EventDelivery, EventOpen, EventClick, EventBounce, EventFailure,
 	EventUnsubscribe, EventComplaint, EventProfileCreate, EventProfileUpdate, EventProfileDelete,
+	EventWebhookDisabled, EventWebhookRecovered, EventDeliveryExhausted,
 }
 
 // Valid reports whether t is a known event type.
@@ -37,6 +44,12 @@ func (t EventType) Valid() bool {
 // IsProfileEvent reports whether t is about audience data rather than a message.
 func (t EventType) IsProfileEvent() bool {
 	return t == EventProfileCreate || t == EventProfileUpdate || t == EventProfileDelete
+}
+
+// IsOperational reports whether t is one of the events hookflow emits
+// about webhooks themselves.
+func (t EventType) IsOperational() bool {
+	return t == EventWebhookDisabled || t == EventWebhookRecovered || t == EventDeliveryExhausted
 }
 
 // Event is something that happened and may be delivered to webhooks. It is
@@ -65,6 +78,9 @@ type Event struct {
 	// Payload is the enriched body sent to webhooks, rendered once so every
 	// retry of every delivery sends the same content.
 	Payload Fields `gorm:"type:mediumtext" json:"-"`
+	// SubjectWebhookID is the webhook an operational event is about; the
+	// event is never delivered to it.
+	SubjectWebhookID *string `gorm:"size:40" json:"subject_webhook_id,omitempty"`
 	// DispatchedAt is set once a delivery workflow has been started for the
 	// event; a sweeper starts the ones a crash or outage left behind.
 	DispatchedAt *time.Time `gorm:"index" json:"-"`

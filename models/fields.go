@@ -1,6 +1,7 @@
 package models
 
 import (
+	"bytes"
 	"database/sql/driver"
 	"encoding/json"
 	"errors"
@@ -48,10 +49,34 @@ func (f *Fields) Scan(src any) error {
 	if len(b) == 0 {
 		return nil
 	}
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
+	m, err := decodeFields(b)
+	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUnreadable, err)
 	}
 	*f = m
 	return nil
+}
+
+// UnmarshalJSON reads a JSON object (or null) keeping every number exactly
+// as written: customers' values come back as they gave them, not rounded
+// through float64 (9007199254740993 stays itself, 1e-400 is not 0).
+func (f *Fields) UnmarshalJSON(b []byte) error {
+	m, err := decodeFields(b)
+	if err != nil {
+		return err
+	}
+	*f = m
+	return nil
+}
+
+// decodeFields decodes a JSON object with numbers as json.Number, which
+// encoding/json writes back verbatim.
+func decodeFields(b []byte) (map[string]any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var m map[string]any
+	if err := dec.Decode(&m); err != nil {
+		return nil, err
+	}
+	return m, nil
 }

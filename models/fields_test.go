@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -22,7 +23,7 @@ func TestFieldsRoundTripAsJSONText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Data["envelope"] != "550 <unknown> & gone" || got.Data["codes"].([]any)[0] != 5.0 || got.Payload != nil {
+	if got.Data["envelope"] != "550 <unknown> & gone" || got.Data["codes"].([]any)[0] != json.Number("5") || got.Payload != nil {
 		t.Errorf("event came back as data %v, payload %v", got.Data, got.Payload)
 	}
 	var raw string
@@ -38,6 +39,33 @@ func TestFieldsRoundTripAsJSONText(t *testing.T) {
 	}
 	if payload != nil {
 		t.Errorf("nil fields stored as %q, want NULL", *payload)
+	}
+}
+
+// Customers' numbers come back exactly as they gave them: not rounded
+// through float64 (2^53+1, a decimal's trailing zero) nor flushed to zero
+// (1e-400), through the API's decoding, the database and back out.
+func TestFieldsKeepNumbersExactly(t *testing.T) {
+	store := modelstest.Open(t)
+	const given = `{"big":9007199254740993,"list":[1e2,-0.0],"price":1.50,"tiny":1e-400}`
+	var data models.Fields
+	if err := json.Unmarshal([]byte(given), &data); err != nil {
+		t.Fatal(err)
+	}
+	e := &models.Event{ID: models.NewID(models.PrefixEvent), Type: models.EventOpen, OccurredAt: models.Now(), ReceivedAt: models.Now(), Data: data}
+	if err := store.Create(t.Context(), e); err != nil {
+		t.Fatal(err)
+	}
+	got, err := models.Get[models.Event](t.Context(), store, e.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := json.Marshal(got.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(out) != given {
+		t.Errorf("data came back as %s, want %s", out, given)
 	}
 }
 

@@ -28,6 +28,7 @@ var migrations = []*gormigrate.Migration{
 	migrationEventsSettledAt,
 	migrateRecoveries,
 	migrateDeliveriesStatus,
+	migrationOpeventsSubjectWebhook,
 	migrateHeldActiveSince,
 	migrateWebhookHealth,
 }

@@ -124,11 +124,14 @@ func (w *Webhook) Holds() bool { return w.Takes() && w.Status != WebhookActive }
 // Matches reports whether an event belongs to this webhook: the type is
 // subscribed, the webhook is verified (active, or paused or disabled, for
 // which the delivery is held) and had been activated for its URL when the
-// event happened, and the event lies in the webhook's database or
-// collection scope.
+// event happened, the event lies in the webhook's database or collection
+// scope, and it is not an operational event about this very webhook.
 func (w *Webhook) Matches(e *Event) bool {
 	if !w.Subscribes(e.Type) || !w.Takes() || w.ActiveSince == nil || e.OccurredAt.Before(*w.ActiveSince) {
 		return false
+	}
+	if e.SubjectWebhookID != nil && *e.SubjectWebhookID == w.ID {
+		return false // an operational event is never about its own receiver
 	}
 	if w.DatabaseID != nil && (e.DatabaseID == nil || *e.DatabaseID != *w.DatabaseID) {
 		return false

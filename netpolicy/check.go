@@ -2,6 +2,8 @@ package netpolicy
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/netip"
 	"net/url"
 )
@@ -32,7 +34,7 @@ func (p Policy) CheckURL(ctx context.Context, u *url.URL) error {
 	}
 	addrs, err := p.resolver().LookupNetIP(ctx, "ip", host)
 	if err != nil {
-		return &URLError{Reason: "host cannot be resolved: " + err.Error(), Err: err}
+		return &URLError{Reason: "host cannot be resolved: " + lookupFailure(host, err), Err: err}
 	}
 	return checkResolved(host, addrs)
 }
@@ -49,4 +51,22 @@ func checkResolved(host string, addrs []netip.Addr) error {
 		}
 	}
 	return nil
+}
+
+// lookupFailure says why a name did not resolve without the resolver's
+// own address, which err.Error() includes ("lookup x on 10.0.0.2:53: …")
+// and which is nobody's business outside this network.
+func lookupFailure(host string, err error) string {
+	var dnsErr *net.DNSError
+	switch {
+	case !errors.As(err, &dnsErr):
+		return "the lookup of " + host + " failed"
+	case dnsErr.IsNotFound:
+		return host + " does not exist (no such host)"
+	case dnsErr.IsTimeout:
+		return "the lookup of " + host + " timed out; try again"
+	case dnsErr.IsTemporary:
+		return "the lookup of " + host + " failed for now; try again"
+	}
+	return "the lookup of " + host + " failed: " + dnsErr.Err
 }

@@ -79,6 +79,25 @@ func TestCheckURLUnresolvable(t *testing.T) {
 	if !errors.As(err, &dnsErr) {
 		t.Errorf("CheckURL error does not unwrap to *net.DNSError: %#v", ue.Err)
 	}
+	if dnsErr != nil && dnsErr.Server != "" && strings.Contains(ue.Reason, dnsErr.Server) {
+		t.Errorf("reason %q names the resolver %s", ue.Reason, dnsErr.Server)
+	}
+}
+
+// Why a lookup failed is told without the resolver's address, which
+// net.DNSError.Error() includes.
+func TestLookupFailureHidesTheResolver(t *testing.T) {
+	for _, err := range []*net.DNSError{
+		{Err: "no such host", Name: "h.example", Server: "10.9.8.7:53", IsNotFound: true},
+		{Err: "i/o timeout", Name: "h.example", Server: "10.9.8.7:53", IsTimeout: true},
+		{Err: "server misbehaving", Name: "h.example", Server: "10.9.8.7:53", IsTemporary: true},
+		{Err: "lame referral", Name: "h.example", Server: "10.9.8.7:53"},
+	} {
+		got := lookupFailure("h.example", err)
+		if strings.Contains(got, "10.9.8.7") || !strings.Contains(got, "h.example") {
+			t.Errorf("lookupFailure(%v) = %q, want the host and no resolver address", err, got)
+		}
+	}
 }
 
 func TestCheckResolved(t *testing.T) {

@@ -17,11 +17,12 @@ import (
 // unknown fields, nothing after it. It answers the problem itself and
 // returns false when the body is not acceptable.
 func decodeJSON(c *gin.Context, v any) bool {
-	if ct := c.GetHeader("Content-Type"); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
-			abortProblem(c, http.StatusUnsupportedMediaType, "send the body as application/json")
-			return false
-		}
+	// A body without a Content-Type is refused too: guessing what a client
+	// meant is how a form post or a typo ends up read as JSON.
+	mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
+	if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+		abortProblem(c, http.StatusUnsupportedMediaType, "send the body as application/json, with the header Content-Type: application/json")
+		return false
 	}
 	body, ok := readBody(c)
 	if !ok {
@@ -51,7 +52,7 @@ func decodeStrictly(data []byte, v any) *FieldError {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return &FieldError{Field: "body", Reason: "unexpected data after the JSON object"}
 	}
-	return nil
+	return checkExactNames(data, v)
 }
 
 // jsonFieldError turns a decoding error into the field it is about.

@@ -102,6 +102,31 @@ func TestEventBatch(t *testing.T) {
 		}
 	})
 
+	t.Run("operational events are hookflow's to emit", func(t *testing.T) {
+		r := do(t, h, http.MethodPost, "/v1/events/batch", map[string]any{"events": []map[string]any{
+			{"type": "delivery.exhausted", "message_id": msg},
+			{"type": "webhook.disabled"},
+			{"id": "hookflow:webhook.recovered:wh_x:1", "type": "open", "message_id": msg},
+			{"id": "b-3", "type": "open", "message_id": msg},
+		}})
+		want(t, r, http.StatusOK)
+		res := batchResults(t, r)
+		for i, field := range []string{"type", "type", "id"} {
+			problem, _ := res[i]["problem"].(map[string]any)
+			errs, _ := problem["errors"].([]any)
+			first, _ := errs[0].(map[string]any)
+			if res[i]["status"] != "invalid" || problem["status"] != 422.0 || first["field"] != field {
+				t.Errorf("result %d is %v, want invalid with a 422 naming %s", i, res[i], field)
+			}
+		}
+		if res[3]["status"] != "accepted" {
+			t.Errorf("the ordinary event beside them: %v, want accepted", res[3])
+		}
+		if n := len(storedEvents(t, store, "type IN ?", []string{"delivery.exhausted", "webhook.disabled"})); n != 0 {
+			t.Errorf("%d operational events stored from a client", n)
+		}
+	})
+
 	t.Run("202 when every event is stored", func(t *testing.T) {
 		r := do(t, h, http.MethodPost, "/v1/events/batch", map[string]any{"events": []map[string]any{
 			{"id": "b-1", "type": "delivery", "message_id": msg},

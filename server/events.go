@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -29,11 +30,16 @@ type eventInput struct {
 func (in *eventInput) validate() fieldErrors {
 	var errs fieldErrors
 	errs.text("id", in.ID, 255)
+	if in.ID != nil && strings.HasPrefix(*in.ID, models.OperationalKeyPrefix) {
+		errs.add("id", "ids starting with "+models.OperationalKeyPrefix+" are hookflow's own")
+	}
 	switch {
 	case in.Type == nil:
 		errs.add("type", "is required")
 	case !in.Type.Valid():
 		errs.add("type", "unknown event type; known: "+eventTypeList())
+	case in.Type.IsOperational():
+		errs.add("type", string(*in.Type)+" events are emitted by hookflow only; they cannot be submitted")
 	case in.Type.IsProfileEvent() && in.ProfileID == nil && in.SubprofileID == nil:
 		errs.add("profile_id", "a profile event needs profile_id or subprofile_id")
 	case !in.Type.IsProfileEvent() && in.MessageID == nil:

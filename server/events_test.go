@@ -140,6 +140,10 @@ func TestCreateEvent(t *testing.T) {
 		}{
 			{"no type", map[string]any{"message_id": msg}, 422, "type"},
 			{"unknown type", map[string]any{"type": "opened", "message_id": msg}, 422, "type"},
+			{"webhook.disabled is hookflow's", map[string]any{"type": "webhook.disabled", "message_id": msg}, 422, "type"},
+			{"webhook.recovered is hookflow's", map[string]any{"type": "webhook.recovered"}, 422, "type"},
+			{"delivery.exhausted is hookflow's", map[string]any{"type": "delivery.exhausted", "message_id": msg}, 422, "type"},
+			{"id in hookflow's namespace", map[string]any{"id": "hookflow:delivery.exhausted:x", "type": "open", "message_id": msg}, 422, "id"},
 			{"message event without message_id", map[string]any{"type": "click", "profile_id": a.Profile}, 422, "message_id"},
 			{"profile event without profile", map[string]any{"type": "profile.create"}, 422, "profile_id"},
 			{"bad ip", map[string]any{"type": "open", "message_id": msg, "ip": "999.1.1.1"}, 422, "ip"},

@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
@@ -59,9 +60,16 @@ func (e *fieldErrors) email(field string, v *string) {
 		return
 	}
 	addr, err := mail.ParseAddress(*v)
-	if err != nil || addr.Address != *v || len(*v) > 320 {
+	if err != nil || addr.Address != *v || len(*v) > 320 || strings.IndexFunc(*v, invisible) >= 0 {
 		e.add(field, "must be a plain e-mail address like name@example.com")
 	}
+}
+
+// invisible reports characters that show as nothing, as a space, or turn
+// the text around (U+200B, U+3000, U+202E): an address holding one looks
+// like another address, so it is refused.
+func invisible(r rune) bool {
+	return unicode.IsSpace(r) || !unicode.IsGraphic(r) // Cf, Cc, Co, Cs, unassigned; spaces of every width
 }
 
 func (e *fieldErrors) tags(field string, tags []string) {

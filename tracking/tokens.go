@@ -54,8 +54,10 @@ func (t Tokens) Parse(token string) (Target, error) {
 	if !ok {
 		return Target{}, ErrInvalidToken
 	}
-	payload, err1 := base64.RawURLEncoding.DecodeString(encPayload)
-	mac, err2 := base64.RawURLEncoding.DecodeString(encMAC)
+	// Strict: a token has one spelling, so the unused bits of its last
+	// character must be zero.
+	payload, err1 := base64.RawURLEncoding.Strict().DecodeString(encPayload)
+	mac, err2 := base64.RawURLEncoding.Strict().DecodeString(encMAC)
 	if err1 != nil || err2 != nil || !hmac.Equal(mac, t.mac(string(payload))) {
 		return Target{}, ErrInvalidToken
 	}

@@ -197,7 +197,7 @@ func retryDelivery(ctx workflow.Context, p activities.PendingDelivery, deadline 
 		}
 	}
 	// Recorded whatever it takes: an outage delays it, never skips it.
-	_ = runLocalThenDurably(ctx, failDeliveryTimeout, a.FailDelivery, nil, p.DeliveryID, "retry window ran out")
+	_ = runLocalThenDurably(ctx, failDeliveryTimeout, a.FailDelivery, nil, p.DeliveryID, activities.ReasonRetryWindowRanOut)
 	return false
 }
 

@@ -122,7 +122,7 @@ func newRetrySeries(ctx workflow.Context, p activities.PendingDelivery, deadline
 func (r *deliveryRun) retry(ctx workflow.Context, deliveryID string, s *retrySeries) models.DeliveryStatus {
 	defer delete(r.series, deliveryID)
 	var a *activities.Activities
-	reason := "retry window ran out"
+	reason := activities.ReasonRetryWindowRanOut
 	for s.next.Before(s.deadline) {
 		if wait := s.next.Sub(workflow.Now(ctx)); wait > 0 {
 			if err := workflow.Sleep(ctx, wait); err != nil {
