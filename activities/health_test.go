@@ -166,3 +166,49 @@ func TestAProbeThatSucceedsRecoversTheWebhook(t *testing.T) {
 		t.Errorf("receiver got %d requests, want 3 (a look sends nothing)", n)
 	}
 }
+
+// TestDisableAndRecoveryAreAnnounced: webhook.disabled and
+// webhook.recovered reach the account's other webhooks that subscribe,
+// once each however often the announcement is retried.
+func TestDisableAndRecoveryAreAnnounced(t *testing.T) {
+	a := newActivities(t)
+	runs := newFakeRuns()
+	a.Runs = runs
+	f := createAudience(t, a)
+	w := createWebhook(t, a, newReceiver(t, answering(http.StatusGone)).URL)
+	createWebhook(t, a, newReceiver(t, answering(http.StatusOK)).URL, func(o *models.Webhook) {
+		o.Events = []models.EventType{models.EventWebhookDisabled, models.EventWebhookRecovered}
+	})
+	if _, err := a.DeliverFirstAttempts(t.Context(), createEvent(t, a, f, models.EventOpen).ID); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := a.AnnounceDisabled(t.Context(), w.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	at := models.Now()
+	for range 2 {
+		if err := a.AnnounceRecovered(t.Context(), w.ID, 1, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	started := runs.startedEvents()
+	if len(started) != 2 {
+		t.Fatalf("operational events started %v, want webhook.disabled and webhook.recovered once each", started)
+	}
+	var types []models.EventType
+	for _, id := range started {
+		e, err := models.Get[models.Event](t.Context(), a.Store, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		types = append(types, e.Type)
+		if e.Type == models.EventWebhookRecovered && e.Data["released"] == nil {
+			t.Errorf("webhook.recovered data %v, want how many were released", e.Data)
+		}
+	}
+	if !slices.Equal(types, []models.EventType{models.EventWebhookDisabled, models.EventWebhookRecovered}) {
+		t.Errorf("announced %v", types)
+	}
+}

@@ -41,8 +41,9 @@ type ProbeOutcome struct {
 	Why  string `json:",omitempty"`
 	// Recovered: the probe was answered 2xx and the webhook is active
 	// again; Held counts the deliveries it held, released now.
-	Recovered bool  `json:",omitempty"`
-	Held      int64 `json:",omitempty"`
+	Recovered bool      `json:",omitempty"`
+	Held      int64     `json:",omitempty"`
+	At        time.Time `json:",omitzero"`
 	// Result is the probe's answer, e.g. "HTTP 503", when one was sent.
 	Result string `json:",omitempty"`
 }
@@ -123,6 +124,40 @@ func (a *Activities) recover(ctx context.Context, w *models.Webhook, out ProbeOu
 	if err := a.releaseHeld(ctx, w.ID); err != nil {
 		logger(ctx).Warn("Could not release the webhook's held deliveries; the reconciler will", "webhook_id", w.ID, "error", err)
 	}
-	out.Recovered, out.Held = true, held
+	out.Recovered, out.Held, out.At = true, held, models.Now()
 	return out, nil
+}
+
+// AnnounceDisabled emits webhook.disabled for a webhook hookflow disabled,
+// once per disable (its key is the time of the move): the probe workflow
+// runs it when it starts, so the event is emitted however often the
+// activity or the start is retried. A webhook no longer disabled by
+// hookflow is not announced.
+func (a *Activities) AnnounceDisabled(ctx context.Context, webhookID string) (err error) {
+	defer func() { err = a.retryLater(ctx, err) }()
+	w, err := models.Get[models.Webhook](ctx, a.Store, webhookID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if w.Status != models.WebhookDisabled || w.DisabledBy == nil || *w.DisabledBy != models.ActorHookflow || w.DisabledReason == nil {
+		return nil
+	}
+	return a.emit(ctx, models.WebhookDisabledEvent(w, *w.DisabledReason, w.UpdatedAt))
+}
+
+// AnnounceRecovered emits webhook.recovered for a webhook whose probe
+// succeeded at at, saying how many held deliveries it released.
+func (a *Activities) AnnounceRecovered(ctx context.Context, webhookID string, released int64, at time.Time) (err error) {
+	defer func() { err = a.retryLater(ctx, err) }()
+	w, err := models.Get[models.Webhook](ctx, a.Store, webhookID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return a.emit(ctx, models.WebhookRecoveredEvent(w, int(released), at))
 }

@@ -51,7 +51,8 @@ const (
 // doubling up to ProbeMaxInterval, each wait shortened by up to 20% at
 // random), until the receiver answers 2xx. Then the webhook is active
 // again and its held deliveries drain in event order (see
-// activities.ProbeWebhook). It ends as soon as the webhook is deleted or
+// activities.ProbeWebhook), and webhook.recovered says how many it had
+// held; webhook.disabled was said when the probe started. It ends as soon as the webhook is deleted or
 // its owner takes it in hand (enables, pauses or disables it); the owner's
 // moves signal it (SignalProbeLook) so it looks at once. An outage delays
 // a probe, never ends it.
@@ -60,6 +61,12 @@ func Probe(ctx workflow.Context, in ProbeInput) (ProbeResult, error) {
 	var settings activities.ProbeSettings
 	if err := runLocalThenDurably(ctx, time.Minute, a.ProbeSettingsOf, &settings); err != nil {
 		return ProbeResult{}, err
+	}
+	if in.Probes == 0 {
+		// The run that starts the probe tells the account's other webhooks.
+		if err := runLocalThenDurably(ctx, time.Minute, a.AnnounceDisabled, nil, in.WebhookID); err != nil {
+			return ProbeResult{}, err
+		}
 	}
 	looks := workflow.GetSignalChannel(ctx, SignalProbeLook)
 	result := ProbeResult{Probes: in.Probes}
@@ -82,7 +89,7 @@ func Probe(ctx workflow.Context, in ProbeInput) (ProbeResult, error) {
 			return result, nil
 		case out.Recovered:
 			result.Recovered, result.Held = true, out.Held
-			return result, nil
+			return result, runLocalThenDurably(ctx, time.Minute, a.AnnounceRecovered, nil, in.WebhookID, out.Held, out.At)
 		}
 	}
 	return result, workflow.NewContinueAsNewError(ctx, Probe, ProbeInput{WebhookID: in.WebhookID, Probes: result.Probes})

@@ -24,6 +24,7 @@ func newProbeEnv(t *testing.T) *testsuite.TestWorkflowEnvironment {
 	env.RegisterWorkflow(Probe)
 	var a *activities.Activities
 	env.OnActivity(a.ProbeSettingsOf, mock.Anything).Return(probeSettings, nil)
+	env.OnActivity(a.AnnounceDisabled, mock.Anything, "wh_1").Return(nil).Maybe()
 	t.Cleanup(func() { env.AssertExpectations(t) })
 	return env
 }
@@ -52,6 +53,7 @@ func TestProbeWaitsLongerEachTimeUntilTheReceiverAnswers(t *testing.T) {
 			}
 			return activities.ProbeOutcome{Recovered: true, Held: 7, Result: "HTTP 200"}, nil
 		})
+	env.OnActivity(a.AnnounceRecovered, mock.Anything, "wh_1", int64(7), mock.Anything).Return(nil).Once()
 	var started time.Time
 	env.RegisterDelayedCallback(func() { started = env.Now() }, 0)
 
