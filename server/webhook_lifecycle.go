@@ -90,8 +90,35 @@ func (s *Server) movedWebhook(c *gin.Context, w *models.Webhook, from models.Web
 		}
 	}
 	if w.Status == models.WebhookActive {
+		if from == models.WebhookDisabled {
+			s.announceRecovered(ctx, w)
+		}
 		if err := s.Workflows.ReleaseHeld(ctx, w.ID); err != nil {
 			slog.Warn("could not release the webhook's held deliveries; the reconciler will", "account_id", w.AccountID, "webhook_id", w.ID, "error", err)
 		}
+	}
+}
+
+// announceRecovered emits webhook.recovered for a webhook its owner
+// enabled, saying how many deliveries it held (the drain releases them
+// next), to the account's webhooks that subscribe. A failure is logged:
+// the owner's move stands.
+func (s *Server) announceRecovered(ctx context.Context, w *models.Webhook) {
+	subscribed, err := s.Store.AnyWebhookSubscribes(ctx, w.AccountID, models.EventWebhookRecovered)
+	if err != nil || !subscribed {
+		if err != nil {
+			slog.Warn("could not announce the webhook's recovery", "account_id", w.AccountID, "webhook_id", w.ID, "error", err)
+		}
+		return
+	}
+	held, err := s.Store.CountHeldDeliveries(ctx, w.ID)
+	if err == nil {
+		var e *models.Event
+		if e, err = s.Store.StoreOperationalEvent(ctx, models.WebhookRecoveredEvent(w, int(held), w.UpdatedAt)); err == nil && e.DispatchedAt == nil {
+			s.dispatch(e)
+		}
+	}
+	if err != nil {
+		slog.Warn("could not announce the webhook's recovery", "account_id", w.AccountID, "webhook_id", w.ID, "error", err)
 	}
 }

@@ -58,11 +58,21 @@ func TestWebhookLifecycleRoutes(t *testing.T) {
 	}
 	wantProblem(t, do(t, h, http.MethodPost, path+"/resume", nil), http.StatusConflict)
 
+	watcher := createWebhook(t, h, []string{"webhook.recovered"}, nil)
+	markVerified(t, store, watcher)
 	want(t, do(t, h, http.MethodPatch, path, map[string]any{"status": "disabled"}), http.StatusOK)
 	r = do(t, h, http.MethodPost, path+"/enable", nil)
 	want(t, r, http.StatusOK)
 	if r.str("status") != "active" || r.Body["disabled_by"] != nil || r.Body["disabled_reason"] != nil {
 		t.Errorf("enable answered %s", r.Raw)
+	}
+	// Enabled by hand, the webhook's recovery is announced to the watcher.
+	var announced []models.Event
+	if err := store.DB(t.Context()).Where("type = ? AND subject_webhook_id = ?", models.EventWebhookRecovered, id).Find(&announced).Error; err != nil {
+		t.Fatal(err)
+	}
+	if len(announced) != 1 || announced[0].Data["released"] == nil {
+		t.Errorf("webhook.recovered events %+v, want one saying how many were released", announced)
 	}
 	want(t, do(t, h, http.MethodPatch, path, map[string]any{"status": "paused"}), http.StatusOK)
 	want(t, do(t, h, http.MethodPatch, path, map[string]any{"status": "active"}), http.StatusOK)
