@@ -130,6 +130,7 @@ func TestFailingWebhookIsDisabledThenProbedBackWithItsHeldDeliveries(t *testing.
 	require.Equal(t, models.ActorHookflow, *w.DisabledBy)
 	require.True(t, strings.HasPrefix(*w.DisabledReason, "no successful delivery since "), *w.DisabledReason)
 	s.awaitHeld(wh.ID, 5)
+	s.history(workflows.DeliveryWorkflowID(events[0]), "delivery-held-while-retried")
 	require.Eventually(t, func() bool {
 		s.call("GET", "/v1/webhooks/"+wh.ID, nil, http.StatusOK, &w)
 		return w.LastProbeAt != nil
