@@ -26,13 +26,13 @@ type attemptOutcome struct {
 }
 
 // err is the outcome as an activity error: nil on success, non-retryable
-// when failed for good, else retryable after RetryAfter. Receivers that
+// when failed for good or held, else retryable after RetryAfter. Receivers that
 // answer 5xx are business as usual, hence the benign category.
 func (o attemptOutcome) err() error {
 	switch o.Status {
 	case models.DeliverySucceeded:
 		return nil
-	case models.DeliveryFailed:
+	case models.DeliveryFailed, models.DeliveryHeld:
 		return temporal.NewNonRetryableApplicationError(o.Reason, o.ErrorType, nil)
 	}
 	return temporal.NewApplicationErrorWithOptions(o.Reason, ErrorTypeAttemptFailed, temporal.ApplicationErrorOptions{
@@ -56,9 +56,10 @@ type attemptRules struct {
 }
 
 // deliverOnce makes the next attempt of a pending delivery if its webhook
-// still takes events. A deleted, disabled or no-longer-verified webhook
-// fails the delivery without a request: its URL is not one the owner
-// proven to control anymore. A paused one keeps it waiting, unsent.
+// is active. A paused or disabled one holds the delivery, unsent, until it
+// is active again (ReleaseHeld). A deleted or no-longer-verified webhook
+// fails it without a request: its URL is not one the owner proved to
+// control anymore.
 func (a *Activities) deliverOnce(ctx context.Context, d *models.Delivery, e *models.Event, rules attemptRules) (attemptOutcome, error) {
 	w, err := models.Get[models.Webhook](ctx, a.Store, d.WebhookID)
 	switch {
@@ -66,13 +67,33 @@ func (a *Activities) deliverOnce(ctx context.Context, d *models.Delivery, e *mod
 		return a.giveUp(ctx, d, ErrorTypeWebhookNotFound, "webhook "+d.WebhookID+" was deleted")
 	case err != nil:
 		return attemptOutcome{}, err
-	case w.Status == models.WebhookPaused:
-		next := models.Now().Add(pausedRecheckDelay)
-		return attemptOutcome{Status: models.DeliveryPending, RetryAfter: pausedRecheckDelay, NextAttemptAt: &next, Reason: "webhook " + w.ID + " is paused"}, nil
+	case w.Holds():
+		return a.hold(ctx, d, w)
 	case w.Status != models.WebhookActive:
 		return a.giveUp(ctx, d, ErrorTypeDeliveryFailed, "webhook "+w.ID+" is "+string(w.Status))
 	}
 	return a.attempt(ctx, d, w, e, rules)
+}
+
+// hold holds a pending delivery whose webhook is paused or disabled.
+func (a *Activities) hold(ctx context.Context, d *models.Delivery, w *models.Webhook) (attemptOutcome, error) {
+	held, err := a.Store.HoldDelivery(ctx, d.ID)
+	if err != nil {
+		return attemptOutcome{}, err
+	}
+	reason := "webhook " + w.ID + " is " + string(w.Status)
+	if !held {
+		// Someone else moved it meanwhile (a resend, a drain): theirs stands.
+		current, err := models.Get[models.Delivery](ctx, a.Store, d.ID)
+		if err != nil {
+			return attemptOutcome{}, err
+		}
+		d.Status = current.Status
+		return attemptOutcome{Status: current.Status, Reason: current.FailureReason, NextAttemptAt: current.NextAttemptAt}, nil
+	}
+	logger(ctx).Info("Delivery held until its webhook is active again", deliveryAttrs(d, "webhook_status", w.Status)...)
+	d.Status = models.DeliveryHeld
+	return attemptOutcome{Status: models.DeliveryHeld, Reason: reason, ErrorType: ErrorTypeDeliveryHeld}, nil
 }
 
 // giveUp fails a delivery that no attempt can help.
@@ -92,7 +113,11 @@ func (a *Activities) giveUp(ctx context.Context, d *models.Delivery, errorType, 
 // attempt sends attempt number d.Attempts+1 and records it with the
 // delivery's new status in one transaction, once the webhook's flow
 // control admits it (admitted); a throttled delivery stays pending with no
-// attempt made, due again when its reserved slot comes.
+// attempt made, due again when its reserved slot comes. A receiver that
+// answers 410 Gone or Hookflow-Delivery: disable has its webhook disabled
+// at once and the delivery held; one that has failed, with no success, for
+// longer than DisableAfter has its webhook disabled and the pending
+// delivery held.
 func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.Webhook, e *models.Event, rules attemptRules) (attemptOutcome, error) {
 	adm, throttled, err := a.admitted(ctx, d, w, rules)
 	if err != nil {
@@ -114,7 +139,9 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 	}
 	adm.release()
 	a.slowDown(ctx, d, w, r, started.Add(r.Latency))
-	if status == models.DeliveryPending && rules.last {
+	if r.AsksToDisable {
+		status = models.DeliveryHeld
+	} else if status == models.DeliveryPending && rules.last {
 		status = models.DeliveryFailed
 	}
 	att := models.DeliveryAttempt{
@@ -143,6 +170,13 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 	// The request went out: record it even if the activity's time ran out.
 	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 	defer cancel()
+	if status == models.DeliveryHeld {
+		// Disabled first: a retry of this activity then holds the
+		// delivery without sending it again.
+		if err := a.disableByHookflow(recordCtx, w, r.disableReason(started)); err != nil {
+			return attemptOutcome{}, err
+		}
+	}
 	if err := record(recordCtx, &att, status, nextAttemptAt); err != nil {
 		return attemptOutcome{}, fmt.Errorf("record attempt %d of delivery %s: %w", number, d.ID, err)
 	}
@@ -153,13 +187,28 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 	}
 
 	out := attemptOutcome{Status: status, Reason: fmt.Sprintf("attempt %d: %s", number, r.summary())}
-	switch status {
+	if status == models.DeliveryPending || status == models.DeliveryFailed {
+		disabled, err := a.disableIfFailingTooLong(recordCtx, w, started)
+		if err != nil {
+			return attemptOutcome{}, err
+		}
+		if disabled && status == models.DeliveryPending {
+			if _, err := a.Store.HoldDelivery(recordCtx, d.ID); err != nil {
+				return attemptOutcome{}, err
+			}
+			d.Status, out.Status = models.DeliveryHeld, models.DeliveryHeld
+		}
+	}
+	switch out.Status {
 	case models.DeliveryPending:
 		out.RetryAfter, out.NextAttemptAt = retryAfter, nextAttemptAt
 		logger(ctx).Info("Delivery attempt failed; it is tried again later", deliveryAttrs(d, "attempt", number, "result", r.summary(), "retry_after", retryAfter)...)
 	case models.DeliveryFailed:
 		out.ErrorType = ErrorTypeDeliveryFailed
 		logger(ctx).Info("Delivery failed", deliveryAttrs(d, "reason", out.Reason)...)
+	case models.DeliveryHeld:
+		out.ErrorType = ErrorTypeDeliveryHeld
+		logger(ctx).Info("Delivery held: its webhook was disabled", deliveryAttrs(d, "attempt", number, "result", r.summary())...)
 	}
 	return out, nil
 }

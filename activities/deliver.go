@@ -13,7 +13,8 @@ import (
 // DeliverFirstAttempts is run once per event by the delivery workflow, as
 // a local activity (or, while the database is down, as a regular one). It
 // renders the event's payload (once), creates a delivery for every matching
-// webhook and makes the first attempt of each concurrently. A retry of it
+// webhook and makes the first attempt of each concurrently; a delivery to a
+// paused or disabled webhook is created held, and no attempt is made. A retry of it
 // reuses the deliveries it created and sends nothing again to a delivery
 // that already had its first attempt. When no delivery is left pending it
 // settles the event. An event that is gone or cannot be read is skipped:
@@ -34,11 +35,7 @@ func (a *Activities) DeliverFirstAttempts(ctx context.Context, eventID string) (
 	if err != nil {
 		return FirstAttemptsResult{}, err
 	}
-	webhookIDs := make([]string, len(webhooks))
-	for i, w := range webhooks {
-		webhookIDs[i] = w.ID
-	}
-	deliveries, err := a.Store.EnsureDeliveries(ctx, e, webhookIDs)
+	deliveries, err := a.Store.EnsureDeliveries(ctx, e, webhooks)
 	if err != nil {
 		return FirstAttemptsResult{}, err
 	}
@@ -80,7 +77,7 @@ func (a *Activities) firstAttempts(ctx context.Context, deliveries []models.Deli
 	for i := range deliveries {
 		d := &deliveries[i]
 		if d.Status != models.DeliveryPending || d.Attempts > 0 {
-			// Attempted by an earlier run of this activity: send nothing again.
+			// Held, or attempted by an earlier run of this activity: send nothing now.
 			outcomes[i] = attemptOutcome{Status: d.Status}
 			if d.Status == models.DeliveryPending {
 				outcomes[i].RetryAfter = a.settings().retryBackoff(d.Attempts)
@@ -106,6 +103,8 @@ func summarize(deliveries []models.Delivery, outcomes []attemptOutcome) FirstAtt
 			res.Succeeded++
 		case models.DeliveryFailed:
 			res.Failed++
+		case models.DeliveryHeld:
+			res.Held++
 		default:
 			res.Pending = append(res.Pending, PendingDelivery{DeliveryID: d.ID, WebhookID: d.WebhookID,
 				RetryAfter: o.RetryAfter, NextAttemptAt: o.NextAttemptAt, Attempts: d.Attempts})
@@ -122,7 +121,8 @@ func summarize(deliveries []models.Delivery, outcomes []attemptOutcome) FirstAtt
 // a non-retryable error after failing it for good (non-retryable answer,
 // webhook deleted or no longer active, event deleted or unreadable); else
 // a retryable error whose NextRetryDelay is the receiver's Retry-After or
-// the backoff. A delivery to a paused webhook waits without an attempt.
+// the backoff. A delivery to a paused or disabled webhook is held (a
+// non-retryable error; the old workflow ends its series, not failing it).
 // Once the delivery has its outcome, the event is settled if it was its
 // last pending one.
 func (a *Activities) RetryDelivery(ctx context.Context, deliveryID string) (err error) {
@@ -139,8 +139,11 @@ func (a *Activities) RetryDelivery(ctx context.Context, deliveryID string) (err 
 		if _, err := a.Store.SettleEventIfDone(ctx, d.EventID); err != nil {
 			return err
 		}
-		if d.Status == models.DeliverySucceeded {
+		switch d.Status {
+		case models.DeliverySucceeded:
 			return nil
+		case models.DeliveryHeld:
+			return temporal.NewNonRetryableApplicationError("delivery "+d.ID+" is held", ErrorTypeDeliveryHeld, nil)
 		}
 		return temporal.NewNonRetryableApplicationError("delivery "+d.ID+" has already failed", ErrorTypeDeliveryFailed, nil)
 	}
@@ -160,8 +163,8 @@ func (a *Activities) RetryDelivery(ctx context.Context, deliveryID string) (err 
 // records it, and says where that left the delivery: succeeded, failed for
 // good (a non-retryable answer; webhook deleted or no longer active; event
 // deleted or unreadable), or pending until the NextAttemptAt it recorded
-// (the receiver's Retry-After or the backoff). A delivery to a paused
-// webhook waits without an attempt. A delivery that is no longer pending
+// (the receiver's Retry-After or the backoff), or held, unsent, because its
+// webhook is paused or disabled. A delivery that is no longer pending
 // (an earlier run finished it, but its result was lost) is answered as it
 // stands, and a deleted one as failed. Once the delivery has its outcome
 // the event is settled if it was its last pending one. Only a dependency

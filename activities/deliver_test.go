@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"testing"
@@ -114,7 +115,7 @@ func TestOnlyMatchingWebhooksGetDeliveries(t *testing.T) {
 	}
 	matching := createWebhook(t, a, rc.URL, func(w *models.Webhook) { w.DatabaseID, w.CollectionID = &f.Database.ID, &f.Collection.ID })
 	unscoped := createWebhook(t, a, rc.URL)
-	createWebhook(t, a, rc.URL, func(w *models.Webhook) { w.Status = models.WebhookPaused })
+	paused := createWebhook(t, a, rc.URL, func(w *models.Webhook) { w.Status = models.WebhookPaused })
 	createWebhook(t, a, rc.URL, func(w *models.Webhook) { w.Status, w.ActiveSince = models.WebhookUnverified, nil })
 	createWebhook(t, a, rc.URL, func(w *models.Webhook) {
 		later := models.Now().Add(time.Hour)
@@ -128,8 +129,10 @@ func TestOnlyMatchingWebhooksGetDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []string{matching.ID, unscoped.ID}; !reflect.DeepEqual(res.WebhookIDs, want) {
-		t.Errorf("delivered to %v, want %v", res.WebhookIDs, want)
+	want := []string{matching.ID, unscoped.ID, paused.ID}
+	slices.Sort(want)
+	if !reflect.DeepEqual(res.WebhookIDs, want) || res.Held != 1 {
+		t.Errorf("delivered to %v (%d held), want %v with the paused one's held", res.WebhookIDs, res.Held, want)
 	}
 	if n := len(rc.received()); n != 2 {
 		t.Errorf("receiver got %d requests, want 2", n)
@@ -341,7 +344,7 @@ func TestDeliverFirstAttemptsTwiceSendsNothingTwice(t *testing.T) {
 	f := createAudience(t, a)
 	ok := newReceiver(t, answering(http.StatusOK))
 	busy := newReceiver(t, answering(http.StatusServiceUnavailable))
-	gone := newReceiver(t, answering(http.StatusGone))
+	gone := newReceiver(t, answering(http.StatusNotFound))
 	createWebhook(t, a, ok.URL)
 	busyHook := createWebhook(t, a, busy.URL)
 	createWebhook(t, a, gone.URL)
@@ -399,24 +402,62 @@ func TestRetryDeliveryToADeletedWebhookFails(t *testing.T) {
 	}
 }
 
-func TestRetryDeliveryToAPausedWebhookWaitsUnsent(t *testing.T) {
+func TestAttemptToAPausedOrDisabledWebhookHoldsUnsent(t *testing.T) {
+	for _, off := range []models.WebhookTransition{models.PauseWebhook(), models.DisableWebhook(models.ActorOwner, models.ReasonDisabledByOwner)} {
+		t.Run(off.Name, func(t *testing.T) {
+			a := newActivities(t)
+			f := createAudience(t, a)
+			rc := newReceiver(t, answering(http.StatusServiceUnavailable))
+			w := createWebhook(t, a, rc.URL)
+			e := createEvent(t, a, f, models.EventOpen)
+			if _, err := a.DeliverFirstAttempts(t.Context(), e.ID); err != nil {
+				t.Fatal(err)
+			}
+			if moved, err := a.Store.TransitionWebhook(t.Context(), w.ID, off); err != nil || !moved {
+				t.Fatalf("%s: %v, %v", off.Name, moved, err)
+			}
+			d := deliveryOf(t, a, e.ID, w.ID)
+			res, err := a.AttemptDelivery(t.Context(), AttemptRequest{DeliveryID: d.ID})
+			if err != nil || res.Status != models.DeliveryHeld || res.NextAttemptAt != nil {
+				t.Errorf("attempt: %+v, %v; want held with no next attempt", res, err)
+			}
+			if d := deliveryOf(t, a, e.ID, w.ID); d.Status != models.DeliveryHeld || d.NextAttemptAt != nil || d.Attempts != 1 {
+				t.Errorf("delivery %+v, want held after its one attempt, nothing due", d)
+			}
+			if n := len(rc.received()); n != 1 {
+				t.Errorf("receiver got %d requests, want nothing sent once %s", n, off.To)
+			}
+			// A held delivery leaves its event settled: nothing is pending.
+			if ev, err := models.Get[models.Event](t.Context(), a.Store, e.ID); err != nil || ev.SettledAt == nil {
+				t.Errorf("event %+v (err %v), want settled", ev, err)
+			}
+			// The workflows from before retry through RetryDelivery: held ends them.
+			err = a.RetryDelivery(t.Context(), d.ID)
+			if appErr := applicationError(t, err); !appErr.NonRetryable() || appErr.Type() != ErrorTypeDeliveryHeld {
+				t.Errorf("RetryDelivery: %v, want non-retryable %s", err, ErrorTypeDeliveryHeld)
+			}
+		})
+	}
+}
+
+func TestFirstAttemptsHoldDeliveriesToPausedWebhooks(t *testing.T) {
 	a := newActivities(t)
 	f := createAudience(t, a)
-	rc := newReceiver(t, answering(http.StatusServiceUnavailable))
+	rc := newReceiver(t, answering(http.StatusOK))
 	w := createWebhook(t, a, rc.URL)
+	if moved, err := a.Store.TransitionWebhook(t.Context(), w.ID, models.PauseWebhook()); err != nil || !moved {
+		t.Fatalf("pause: %v, %v", moved, err)
+	}
 	e := createEvent(t, a, f, models.EventOpen)
-	if _, err := a.DeliverFirstAttempts(t.Context(), e.ID); err != nil {
-		t.Fatal(err)
+	res, err := a.DeliverFirstAttempts(t.Context(), e.ID)
+	if err != nil || res.Held != 1 || len(res.Pending) != 0 || res.Failed != 0 {
+		t.Fatalf("first attempts: %+v, %v; want one held", res, err)
 	}
-	if paused, err := a.Store.TransitionWebhook(t.Context(), w.ID, models.PauseWebhook()); err != nil || !paused {
-		t.Fatalf("pause: %v, %v", paused, err)
+	if d := deliveryOf(t, a, e.ID, w.ID); d.Status != models.DeliveryHeld || d.Attempts != 0 {
+		t.Errorf("delivery %+v, want held with no attempt", d)
 	}
-	err := a.RetryDelivery(t.Context(), deliveryOf(t, a, e.ID, w.ID).ID)
-	if appErr := applicationError(t, err); appErr.NonRetryable() || appErr.NextRetryDelay() != pausedRecheckDelay {
-		t.Errorf("err %v, want retryable after %v", err, pausedRecheckDelay)
-	}
-	if n := len(rc.received()); n != 1 {
-		t.Errorf("receiver got %d requests, want nothing sent while paused", n)
+	if n := len(rc.received()); n != 0 {
+		t.Errorf("receiver got %d requests while paused, want none", n)
 	}
 }
 

@@ -18,6 +18,10 @@ const (
 	// ErrorTypeDeliveryFailed: the delivery failed for good (a permanent
 	// answer such as 404, or a webhook that no longer takes events). Non-retryable.
 	ErrorTypeDeliveryFailed = "DeliveryFailed"
+	// ErrorTypeDeliveryHeld: the delivery's webhook is paused or disabled;
+	// the delivery is held, unsent and not failed, until it is active
+	// again. Non-retryable: releasing it is the drain's business.
+	ErrorTypeDeliveryHeld = "DeliveryHeld"
 	// ErrorTypeAttemptFailed: the attempt failed but a later one may succeed;
 	// the error carries the delay before the next attempt as NextRetryDelay.
 	ErrorTypeAttemptFailed = "AttemptFailed"

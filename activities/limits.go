@@ -62,11 +62,6 @@ const (
 	staleTimestampAge = 10 * time.Minute
 )
 
-// pausedRecheckDelay is how long a delivery to a paused webhook waits
-// before looking again whether the webhook was resumed; no request is sent
-// meanwhile.
-const pausedRecheckDelay = 10 * time.Minute
-
 // A recovery's work comes in pages: one run of RecoverDeliveries handles at
 // most recoveryPageDeliveries deliveries and starts no new one after
 // recoveryPageTime, so its workflow's history grows by one activity per page

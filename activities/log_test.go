@@ -21,7 +21,7 @@ import (
 func TestDeliveryLogsNameTheDeliveryAndWhatItBelongsTo(t *testing.T) {
 	a := newActivities(t)
 	f := createAudience(t, a)
-	rc := newReceiver(t, answering(http.StatusServiceUnavailable, http.StatusGone))
+	rc := newReceiver(t, answering(http.StatusServiceUnavailable, http.StatusNotFound))
 	const account = "acc_logs"
 	w := createWebhook(t, a, rc.URL, func(w *models.Webhook) { w.AccountID = account })
 	e := createEvent(t, a, f, models.EventOpen, func(e *models.Event) { e.AccountID = account })
@@ -36,7 +36,7 @@ func TestDeliveryLogsNameTheDeliveryAndWhatItBelongsTo(t *testing.T) {
 	}
 	d := deliveryOf(t, a, e.ID, w.ID)
 	if _, err := env.ExecuteActivity(a.RetryDelivery, d.ID); err == nil {
-		t.Fatal("a 410 fails the delivery for good: want its non-retryable error")
+		t.Fatal("a 404 fails the delivery for good: want its non-retryable error")
 	}
 
 	want := map[string]string{"account_id": account, "event_id": e.ID, "delivery_id": d.ID, "webhook_id": w.ID}

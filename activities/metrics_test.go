@@ -32,7 +32,7 @@ func TestMetricsFollowAttemptsAndOutcomes(t *testing.T) {
 	if err := a.RetryDelivery(t.Context(), deliveryOf(t, a, e.ID, flaky.ID).ID); err != nil {
 		t.Fatalf("second attempt: %v", err)
 	}
-	gone := createWebhook(t, a, newReceiver(t, answering(http.StatusGone)).URL, clicks)
+	gone := createWebhook(t, a, newReceiver(t, answering(http.StatusNotFound)).URL, clicks)
 	e2 := createEvent(t, a, f, models.EventClick)
 	if _, err := a.DeliverFirstAttempts(t.Context(), e2.ID); err != nil {
 		t.Fatal(err)

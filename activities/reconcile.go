@@ -3,6 +3,7 @@ package activities
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/hookflow/hookflow/models"
 )
@@ -33,6 +34,17 @@ type DeliveryRuns interface {
 	// RestartDelivery starts a new run of the event's delivery workflow,
 	// whose previous run has closed.
 	RestartDelivery(ctx context.Context, e *models.Event) error
+	// ContinueDelivery hands a released delivery, pending again, to its
+	// event's delivery workflow (starting a run if none is under way): its
+	// next attempt is due at notBefore, numbered after its prior
+	// attempts, within a retry window of its own.
+	ContinueDelivery(ctx context.Context, d *models.Delivery, prior int, notBefore time.Time) error
+	// ReleaseHeld has the webhook's drain workflow release its held
+	// deliveries, starting it if none runs.
+	ReleaseHeld(ctx context.Context, webhookID string) error
+	// StartProbe starts the probe of a webhook hookflow disabled, unless
+	// one runs.
+	StartProbe(ctx context.Context, webhookID string) error
 }
 
 // ReconcileResult counts what one reconciler pass did.
@@ -41,6 +53,9 @@ type ReconcileResult struct {
 	// workflow still runs; Settled those whose workflow completed with
 	// every outcome recorded; Restarted those delivered again.
 	Checked, Running, Settled, Restarted int
+	// Drained counts active webhooks whose drain was started because they
+	// still held deliveries ReconcileAfter after being held.
+	Drained int
 }
 
 // ReconcileEvents is the reconciler: a regular activity the Reconcile
@@ -67,10 +82,51 @@ func (a *Activities) ReconcileEvents(ctx context.Context) (res ReconcileResult, 
 			return res, fmt.Errorf("reconcile event %s: %w", events[i].ID, err)
 		}
 	}
-	if res.Restarted > 0 || res.Settled > 0 {
-		logger(ctx).Info("Reconciled events", "checked", res.Checked, "running", res.Running, "settled", res.Settled, "restarted", res.Restarted)
+	if err := a.drainForgotten(ctx, now.Add(-after), &res); err != nil {
+		return res, err
+	}
+	if err := a.probeForgotten(ctx); err != nil {
+		return res, err
+	}
+	if res.Restarted > 0 || res.Settled > 0 || res.Drained > 0 {
+		logger(ctx).Info("Reconciled events", "checked", res.Checked, "running", res.Running, "settled", res.Settled, "restarted", res.Restarted, "drained", res.Drained)
 	}
 	return res, nil
+}
+
+// probeForgotten starts the probe of every webhook hookflow disabled that
+// has none (its start was lost with a process that died); starting one
+// that runs changes nothing.
+func (a *Activities) probeForgotten(ctx context.Context) error {
+	ids, err := a.Store.WebhooksDisabledByHookflow(ctx, reconcileBatch)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := a.Runs.StartProbe(ctx, id); err != nil {
+			return fmt.Errorf("start the probe of webhook %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// drainForgotten releases the deliveries that active webhooks still hold
+// since before heldBefore: a release lost with a process that died, or a
+// delivery held just as its webhook became active. Releasing joins a drain
+// under way, so one that is merely slow loses nothing.
+func (a *Activities) drainForgotten(ctx context.Context, heldBefore time.Time, res *ReconcileResult) error {
+	ids, err := a.Store.ActiveWebhooksHoldingSince(ctx, heldBefore, reconcileBatch)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := a.Runs.ReleaseHeld(ctx, id); err != nil {
+			return fmt.Errorf("release held deliveries of webhook %s: %w", id, err)
+		}
+		logger(ctx).Warn("Active webhook still held deliveries; released them", "webhook_id", id)
+		res.Drained++
+	}
+	return nil
 }
 
 func (a *Activities) reconcile(ctx context.Context, e *models.Event, res *ReconcileResult) error {

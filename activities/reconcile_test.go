@@ -21,10 +21,37 @@ type fakeRuns struct {
 	restarted *[]string
 	started   *[]string
 	down      *bool
+	// released lists the webhooks whose drain was asked for, continued
+	// the deliveries handed back to their event's workflow.
+	released, continued *[]string
+	// probed lists the webhooks whose probe was started.
+	probed *[]string
 }
 
 func newFakeRuns() fakeRuns {
-	return fakeRuns{states: map[string]RunState{}, mu: &sync.Mutex{}, restarted: new([]string), started: new([]string), down: new(bool)}
+	return fakeRuns{states: map[string]RunState{}, mu: &sync.Mutex{}, restarted: new([]string), started: new([]string), down: new(bool),
+		released: new([]string), continued: new([]string), probed: new([]string)}
+}
+
+func (f fakeRuns) ContinueDelivery(_ context.Context, d *models.Delivery, _ int, _ time.Time) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	*f.continued = append(*f.continued, d.ID)
+	return nil
+}
+
+func (f fakeRuns) StartProbe(_ context.Context, webhookID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	*f.probed = append(*f.probed, webhookID)
+	return nil
+}
+
+func (f fakeRuns) ReleaseHeld(_ context.Context, webhookID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	*f.released = append(*f.released, webhookID)
+	return nil
 }
 
 func (f fakeRuns) DeliveryRunState(_ context.Context, eventID string) (RunState, error) {

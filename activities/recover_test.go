@@ -56,7 +56,7 @@ func TestARecoveryReDeliversEachFailedDeliveryOnceAtItsPace(t *testing.T) {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		w.WriteHeader(http.StatusGone)
+		w.WriteHeader(http.StatusNotFound)
 	})
 	w := createWebhook(t, a, rc.URL)
 	failed := failedDeliveries(t, a, f, w, 5)
@@ -133,7 +133,7 @@ func TestARecoveryAttemptsTheDeliveryItHadInFlight(t *testing.T) {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		w.WriteHeader(http.StatusGone)
+		w.WriteHeader(http.StatusNotFound)
 	})
 	w := createWebhook(t, a, rc.URL)
 	failed := failedDeliveries(t, a, f, w, 3)
@@ -177,7 +177,7 @@ func TestARecoveryStopsWhenCancelledOrItsWebhookIsPaused(t *testing.T) {
 			w.WriteHeader(http.StatusOK)
 			return
 		}
-		w.WriteHeader(http.StatusGone)
+		w.WriteHeader(http.StatusNotFound)
 	})
 	w := createWebhook(t, a, rc.URL)
 	failed := failedDeliveries(t, a, f, w, 2)

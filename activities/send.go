@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hookflow/hookflow/models"
@@ -13,12 +14,19 @@ import (
 type response struct {
 	StatusCode int // 0 when no answer came
 	RetryAfter string
-	Excerpt    string
-	Latency    time.Duration
+	// AsksToDisable: the receiver answered 410 Gone, or any answer with
+	// Hookflow-Delivery: disable.
+	AsksToDisable bool
+	Excerpt       string
+	Latency       time.Duration
 	// Err is why no final answer came: a network error, a timeout, a
 	// refused address or redirect (then StatusCode is the refused 3xx).
 	Err error
 }
+
+// DeliveryControlHeader is the response header by which a receiver may ask
+// hookflow to disable its webhook at once ("disable"), as 410 Gone does.
+const DeliveryControlHeader = "Hookflow-Delivery"
 
 // send makes one request and reads at most MaxResponseBytes of the answer,
 // keeping an excerpt; the rest is discarded and the body closed.
@@ -29,6 +37,7 @@ func (a *Activities) send(req *http.Request) response {
 	if resp != nil {
 		r.StatusCode = resp.StatusCode
 		r.RetryAfter = resp.Header.Get("Retry-After")
+		r.AsksToDisable = resp.StatusCode == http.StatusGone || strings.EqualFold(strings.TrimSpace(resp.Header.Get(DeliveryControlHeader)), "disable")
 		r.Excerpt = a.readExcerpt(resp.Body)
 		resp.Body.Close()
 	}

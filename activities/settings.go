@@ -33,6 +33,14 @@ type Settings struct {
 	// Retention is how long events, deliveries and attempts are kept once
 	// delivered (what still waits to be delivered is kept longer).
 	Retention time.Duration
+	// DisableAfter is how long a webhook may fail, with no successful
+	// delivery, before hookflow disables it.
+	DisableAfter time.Duration
+	// ProbeMinInterval is the wait before the first probe of a webhook
+	// hookflow disabled; it doubles per probe, jittered, up to
+	// ProbeMaxInterval.
+	ProbeMinInterval time.Duration
+	ProbeMaxInterval time.Duration
 }
 
 // Defaults of the settings, used for any that is zero.
@@ -45,6 +53,9 @@ const (
 	DefaultMaxOutageRetryDelay = time.Minute
 	DefaultReconcileAfter      = 5 * time.Minute
 	DefaultRetention           = 30 * 24 * time.Hour
+	DefaultDisableAfter        = 5 * 24 * time.Hour
+	DefaultProbeMinInterval    = time.Minute
+	DefaultProbeMaxInterval    = 6 * time.Hour
 )
 
 // OutageRetryDelayLimit is the longest wait before retrying a step that
@@ -69,6 +80,10 @@ func (a *Activities) settings() Settings {
 	orDefault(&s.MaxOutageRetryDelay, DefaultMaxOutageRetryDelay)
 	orDefault(&s.ReconcileAfter, DefaultReconcileAfter)
 	orDefault(&s.Retention, DefaultRetention)
+	orDefault(&s.DisableAfter, DefaultDisableAfter)
+	orDefault(&s.ProbeMinInterval, DefaultProbeMinInterval)
+	orDefault(&s.ProbeMaxInterval, DefaultProbeMaxInterval)
+	s.ProbeMaxInterval = max(s.ProbeMaxInterval, s.ProbeMinInterval)
 	s.MaxOutageRetryDelay = min(s.MaxOutageRetryDelay, OutageRetryDelayLimit)
 	s.MaxRetryDelay = max(s.MaxRetryDelay, s.FirstRetryDelay)
 	return s

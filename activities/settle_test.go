@@ -14,7 +14,7 @@ func TestFirstAttemptsSettleAnEventWithNothingPending(t *testing.T) {
 	a := newActivities(t)
 	f := createAudience(t, a)
 	ok := newReceiver(t, answering(http.StatusOK))
-	gone := newReceiver(t, answering(http.StatusGone))
+	gone := newReceiver(t, answering(http.StatusNotFound))
 	createWebhook(t, a, ok.URL)
 	createWebhook(t, a, gone.URL)
 	e := createEvent(t, a, f, models.EventOpen)

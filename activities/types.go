@@ -11,11 +11,12 @@ import (
 type FirstAttemptsResult struct {
 	// WebhookIDs are the webhooks the event goes to (for search attributes).
 	WebhookIDs []string
-	// Pending are the deliveries whose first attempt failed retryably (or
-	// that wait, unsent, for their paused webhook to be resumed).
+	// Pending are the deliveries whose first attempt failed retryably.
 	Pending []PendingDelivery
 	// Failed counts deliveries that failed for good on the first attempt.
 	Failed int
+	// Held counts deliveries held, unsent, for a paused or disabled webhook.
+	Held int `json:",omitempty"`
 	// Succeeded counts deliveries whose first attempt succeeded.
 	Succeeded int
 	// Skipped says why the event was not delivered at all: it was deleted,
@@ -65,7 +66,8 @@ type AttemptRequest struct {
 // AttemptResult is where one attempt left its delivery.
 type AttemptResult struct {
 	// Status is the delivery's status after the attempt: succeeded, failed
-	// for good, or still pending.
+	// for good, still pending, or held (its webhook is paused or disabled:
+	// no attempt was made, and the retry series ends without failing it).
 	Status models.DeliveryStatus
 	// Attempts counts the delivery's attempts so far.
 	Attempts int

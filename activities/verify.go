@@ -44,8 +44,15 @@ func (a *Activities) CheckVerification(ctx context.Context, webhookID string) (r
 		return res, nil
 	}
 	activated, err := a.Store.TransitionWebhook(ctx, w.ID, models.VerifyWebhook(w.URL, models.Now()))
-	if err != nil || activated {
+	if err != nil {
 		return res, err
+	}
+	if activated {
+		// Every move to active releases; a failure is the reconciler's to mend.
+		if err := a.releaseHeld(ctx, w.ID); err != nil {
+			logger(ctx).Warn("Could not release the webhook's held deliveries; the reconciler will", "webhook_id", w.ID, "error", err)
+		}
+		return res, nil
 	}
 	// Nothing was activated: the URL changed while we checked, or the
 	// webhook is verified already (an earlier run of this activity) or its

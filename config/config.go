@@ -49,6 +49,9 @@ type Config struct {
 	VerificationWindow  time.Duration
 	ReconcileInterval   time.Duration
 	ReconcileAfter      time.Duration
+	DisableAfter        time.Duration
+	ProbeMinInterval    time.Duration
+	ProbeMaxInterval    time.Duration
 	MaxResponseBytes    int64
 	Retention           time.Duration
 	MetricsAddr         string

@@ -119,7 +119,7 @@ func TestResendKeepsTheWebhookIDAndRecordsNewAttempts(t *testing.T) {
 	message := s.sendMessage(map[string]any{"email": "hal@example.com"}, map[string]any{})
 	rc := newReceiver(t)
 	rc.answer = func(n int) int {
-		return []int{http.StatusGone, http.StatusServiceUnavailable, http.StatusOK, http.StatusOK}[min(n, 3)]
+		return []int{http.StatusNotFound, http.StatusServiceUnavailable, http.StatusOK, http.StatusOK}[min(n, 3)]
 	}
 	rc.retryAfter = "2"
 	s.registerWebhook(rc, "delivery")
@@ -145,7 +145,7 @@ func TestResendKeepsTheWebhookIDAndRecordsNewAttempts(t *testing.T) {
 		require.Equal(t, i+1, att.Number)
 		codes = append(codes, att.StatusCode)
 	}
-	require.Equal(t, []int{410, 503, 200}, codes)
+	require.Equal(t, []int{404, 503, 200}, codes)
 	requests := rc.received()
 	for i, r := range requests {
 		require.Equal(t, id, r.Headers.Get("webhook-id"), "request %d keeps the webhook-id", i)
@@ -169,7 +169,7 @@ func TestResendKeepsTheWebhookIDAndRecordsNewAttempts(t *testing.T) {
 }
 
 // recoveryFixture is a webhook with some deliveries that succeeded and
-// more that failed for good (410), its receiver answering 200 from then on.
+// more that failed for good (404), its receiver answering 200 from then on.
 type recoveryFixture struct {
 	rc        *receiver
 	webhook   string
@@ -186,7 +186,7 @@ func (s *system) recoveryFixture(succeeded, failed int) *recoveryFixture {
 	var down atomic.Bool
 	f.rc.answer = func(int) int {
 		if down.Load() {
-			return http.StatusGone
+			return http.StatusNotFound
 		}
 		return http.StatusOK
 	}

@@ -24,7 +24,7 @@ func TestBacklogCountsWhatWaits(t *testing.T) {
 	done := dispatchedEvent(t, store, models.Now())
 	w := deliveryStoreWebhook(t, store, nil)
 	for _, e := range []*models.Event{retrying, done} {
-		if _, err := store.EnsureDeliveries(ctx, e, []string{w.ID}); err != nil {
+		if _, err := store.EnsureDeliveries(ctx, e, []models.Webhook{*w}); err != nil {
 			t.Fatal(err)
 		}
 	}

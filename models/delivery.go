@@ -1,6 +1,9 @@
 package models
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // DeliveryStatus is the outcome of sending one event to one webhook.
 type DeliveryStatus string
@@ -9,11 +12,17 @@ const (
 	DeliveryPending   DeliveryStatus = "pending"
 	DeliverySucceeded DeliveryStatus = "succeeded"
 	DeliveryFailed    DeliveryStatus = "failed"
+	// DeliveryHeld waits, unsent, for its paused or disabled webhook to be
+	// active again; it is not failed, and its retry window has not begun.
+	DeliveryHeld DeliveryStatus = "held"
 )
+
+// DeliveryStatuses are every delivery status, in the order the API lists them.
+var DeliveryStatuses = []DeliveryStatus{DeliveryPending, DeliverySucceeded, DeliveryFailed, DeliveryHeld}
 
 // Valid reports whether s is a known status.
 func (s DeliveryStatus) Valid() bool {
-	return s == DeliveryPending || s == DeliverySucceeded || s == DeliveryFailed
+	return slices.Contains(DeliveryStatuses, s)
 }
 
 // Delivery is one event on its way to one webhook. Its id is the

@@ -69,7 +69,7 @@ const statsSampleLimit = 100_000
 // range on both dialects.
 func (s *Store) StatsOfWebhook(ctx context.Context, webhookID string, since, now time.Time) (WebhookStats, error) {
 	db := s.db.WithContext(ctx)
-	st := WebhookStats{Since: since, Deliveries: map[DeliveryStatus]int64{DeliveryPending: 0, DeliverySucceeded: 0, DeliveryFailed: 0}}
+	st := WebhookStats{Since: since, Deliveries: map[DeliveryStatus]int64{DeliveryPending: 0, DeliverySucceeded: 0, DeliveryFailed: 0, DeliveryHeld: 0}}
 	var byStatus []struct {
 		Status DeliveryStatus
 		N      int64

@@ -9,7 +9,8 @@ import (
 	"gorm.io/gorm"
 )
 
-// WebhooksMatching returns the webhooks an event goes to, in id order. The
+// WebhooksMatching returns the webhooks an event goes to, in id order:
+// active ones, and paused or disabled ones, whose deliveries are held. The
 // query narrows by the indexed status, the event's scope and the subscribed
 // type, and leaves out the webhook an operational event is about (never its
 // receiver, so two failing webhooks cannot feed each other); Webhook.Matches has the final word (activation time, exact type).
@@ -17,7 +18,7 @@ import (
 // and would compare them as strings.
 func (s *Store) WebhooksMatching(ctx context.Context, e *Event) ([]Webhook, error) {
 	q := s.db.WithContext(ctx).
-		Where("account_id = ? AND status = ?", e.AccountID, WebhookActive).
+		Where("account_id = ? AND status IN ?", e.AccountID, statusesTakingDeliveries).
 		Where("events LIKE ?", `%"`+string(e.Type)+`"%`)
 	q = whereInWebhookScope(q, "database_id", e.DatabaseID)
 	q = whereInWebhookScope(q, "collection_id", e.CollectionID)
@@ -45,10 +46,11 @@ func whereInWebhookScope(q *gorm.DB, column string, id *string) *gorm.DB {
 	return q.Where("("+column+" IS NULL OR "+column+" = ?)", *id)
 }
 
-// EnsureDeliveries returns the event's deliveries, in id order, creating a
-// pending one for each listed webhook that has none yet. Rows from earlier
-// calls are returned as they are, so a retried caller never starts over.
-func (s *Store) EnsureDeliveries(ctx context.Context, e *Event, webhookIDs []string) ([]Delivery, error) {
+// EnsureDeliveries returns the event's deliveries, in id order, creating
+// one for each listed webhook that has none yet: pending, or held when the
+// webhook holds its deliveries. Rows from earlier calls are returned as
+// they are, so a retried caller never starts over.
+func (s *Store) EnsureDeliveries(ctx context.Context, e *Event, webhooks []Webhook) ([]Delivery, error) {
 	eventID := e.ID
 	var deliveries []Delivery
 	if err := s.db.WithContext(ctx).Where("event_id = ?", eventID).Order("id").Find(&deliveries).Error; err != nil {
@@ -58,11 +60,16 @@ func (s *Store) EnsureDeliveries(ctx context.Context, e *Event, webhookIDs []str
 	for _, d := range deliveries {
 		have[d.WebhookID] = true
 	}
-	for _, webhookID := range webhookIDs {
+	for _, w := range webhooks {
+		webhookID := w.ID
 		if have[webhookID] {
 			continue
 		}
-		d := Delivery{ID: NewID(PrefixDelivery), Owned: Owned{AccountID: e.AccountID}, EventID: eventID, EventType: e.Type, WebhookID: webhookID, Status: DeliveryPending}
+		status := DeliveryPending
+		if w.Holds() {
+			status = DeliveryHeld
+		}
+		d := Delivery{ID: NewID(PrefixDelivery), Owned: Owned{AccountID: e.AccountID}, EventID: eventID, EventType: e.Type, WebhookID: webhookID, Status: status}
 		err := s.Create(ctx, &d)
 		if errors.Is(err, ErrConflict) {
 			// A concurrent caller created it first; take theirs.
@@ -79,9 +86,10 @@ func (s *Store) EnsureDeliveries(ctx context.Context, e *Event, webhookIDs []str
 
 // RecordAttempt stores an attempt and moves its delivery to status in one
 // transaction; a delivery still pending records when its next attempt is
-// due (nil: unknown). Only a pending delivery moves; otherwise, or if the
-// attempt number was already recorded, it returns ErrConflict and stores
-// nothing.
+// due (nil: unknown), a held one nothing. Its webhook's failing_since goes
+// with it: cleared by a success, set by the first failure after one. Only
+// a pending delivery moves; otherwise, or if the attempt number was
+// already recorded, it returns ErrConflict and stores nothing.
 func (s *Store) RecordAttempt(ctx context.Context, att *DeliveryAttempt, status DeliveryStatus, nextAttemptAt *time.Time) error {
 	return s.Transaction(ctx, func(tx *Store) error {
 		if err := tx.Create(ctx, att); err != nil {
@@ -90,9 +98,11 @@ func (s *Store) RecordAttempt(ctx context.Context, att *DeliveryAttempt, status 
 		now := Now()
 		updates := map[string]any{"attempts": att.Number, "status": status, "updated_at": now,
 			"last_attempt_at": att.StartedAt, "next_attempt_at": nil, "reserved_slot_at": nil}
-		if status == DeliveryPending {
+		switch status {
+		case DeliveryPending:
 			updates["next_attempt_at"] = nextAttemptAt
-		} else {
+		case DeliveryHeld:
+		default:
 			updates["completed_at"] = now
 		}
 		res := tx.db.WithContext(ctx).Model(&Delivery{}).
@@ -104,8 +114,23 @@ func (s *Store) RecordAttempt(ctx context.Context, att *DeliveryAttempt, status 
 		if res.RowsAffected == 0 {
 			return fmt.Errorf("%w: delivery %s is no longer pending", ErrConflict, att.DeliveryID)
 		}
-		return nil
+		return tx.noteWebhookHealth(ctx, att, status)
 	})
+}
+
+// noteWebhookHealth keeps the failing_since of an attempt's webhook: a
+// success clears it, a failure sets it unless it is set. A held delivery
+// says nothing: its webhook is being disabled on its receiver's request.
+func (s *Store) noteWebhookHealth(ctx context.Context, att *DeliveryAttempt, status DeliveryStatus) error {
+	webhookOf := s.db.Model(&Delivery{}).Select("webhook_id").Where("id = ?", att.DeliveryID)
+	q := s.db.WithContext(ctx).Model(&Webhook{}).Where("id = (?)", webhookOf)
+	switch status {
+	case DeliverySucceeded:
+		return q.Where("failing_since IS NOT NULL").UpdateColumn("failing_since", nil).Error
+	case DeliveryPending, DeliveryFailed:
+		return q.Where("failing_since IS NULL").UpdateColumn("failing_since", att.StartedAt).Error
+	}
+	return nil
 }
 
 // FailPendingDelivery marks a delivery failed, with the reason, unless it
@@ -117,6 +142,16 @@ func (s *Store) FailPendingDelivery(ctx context.Context, id, reason string) (boo
 	res := s.db.WithContext(ctx).Model(&Delivery{}).
 		Where("id = ? AND status = ?", id, DeliveryPending).
 		Updates(map[string]any{"status": DeliveryFailed, "completed_at": now, "updated_at": now, "failure_reason": reason, "next_attempt_at": nil})
+	return res.RowsAffected > 0, res.Error
+}
+
+// HoldDelivery holds a pending delivery whose webhook is paused or
+// disabled: no attempt is due until the webhook is active again. It
+// reports whether it did; a delivery no longer pending is left as it is.
+func (s *Store) HoldDelivery(ctx context.Context, id string) (bool, error) {
+	res := s.db.WithContext(ctx).Model(&Delivery{}).
+		Where("id = ? AND status = ?", id, DeliveryPending).
+		Updates(map[string]any{"status": DeliveryHeld, "next_attempt_at": nil, "updated_at": Now()})
 	return res.RowsAffected > 0, res.Error
 }
 

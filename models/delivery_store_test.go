@@ -35,7 +35,7 @@ func TestWebhooksMatchingNarrowsByScope(t *testing.T) {
 	deliveryStoreWebhook(t, store, func(w *models.Webhook) { w.DatabaseID, w.CollectionID = &dbA, &colB })
 	deliveryStoreWebhook(t, store, func(w *models.Webhook) { w.DatabaseID = &dbB })
 	deliveryStoreWebhook(t, store, func(w *models.Webhook) { w.Events = []models.EventType{models.EventProfileCreate} })
-	deliveryStoreWebhook(t, store, func(w *models.Webhook) { w.Status = models.WebhookDisabled })
+	deliveryStoreWebhook(t, store, func(w *models.Webhook) { w.Status = models.WebhookUnverified })
 	deliveryStoreWebhook(t, store, func(w *models.Webhook) { w.AccountID = "acc_other" })
 
 	ids := func(e *models.Event) []string {
@@ -67,17 +67,27 @@ func TestWebhooksMatchingNarrowsByScope(t *testing.T) {
 	}
 }
 
+// activeWebhooks are webhooks with the given ids, as EnsureDeliveries
+// reads them: active.
+func activeWebhooks(ids ...string) []models.Webhook {
+	ws := make([]models.Webhook, len(ids))
+	for i, id := range ids {
+		ws[i] = models.Webhook{ID: id, Status: models.WebhookActive}
+	}
+	return ws
+}
+
 // evt1 is an event the delivery tests record deliveries of.
 var evt1 = &models.Event{ID: "evt_1", AccountID: models.DefaultAccountID}
 
 func TestEnsureDeliveriesReusesRows(t *testing.T) {
 	store := modelstest.Open(t)
 	ctx := t.Context()
-	first, err := store.EnsureDeliveries(ctx, evt1, []string{"wh_a", "wh_b"})
+	first, err := store.EnsureDeliveries(ctx, evt1, activeWebhooks("wh_a", "wh_b"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := store.EnsureDeliveries(ctx, evt1, []string{"wh_b", "wh_c"})
+	again, err := store.EnsureDeliveries(ctx, evt1, activeWebhooks("wh_b", "wh_c"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,7 +104,7 @@ func TestEnsureDeliveriesReusesRows(t *testing.T) {
 func TestRecordAttemptMovesOnlyPendingDeliveries(t *testing.T) {
 	store := modelstest.Open(t)
 	ctx := t.Context()
-	ds, err := store.EnsureDeliveries(ctx, evt1, []string{"wh_a"})
+	ds, err := store.EnsureDeliveries(ctx, evt1, activeWebhooks("wh_a"))
 	if err != nil {
 		t.Fatal(err)
 	}

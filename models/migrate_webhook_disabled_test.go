@@ -47,7 +47,7 @@ func TestMigrateWebhookDisabledKeepsExistingData(t *testing.T) {
 	if err != nil || on.DisabledBy != nil || on.DisabledReason != nil {
 		t.Errorf("legacy active webhook %+v (err %v), want no disabled_*", on, err)
 	}
-	if moved, err := store.TransitionWebhook(ctx, "wh_off", models.EnableWebhook(models.Now())); err != nil || !moved {
+	if moved, err := store.TransitionWebhook(ctx, "wh_off", models.EnableWebhook()); err != nil || !moved {
 		t.Errorf("re-enabling the legacy disabled webhook: moved %v, err %v", moved, err)
 	}
 }

@@ -32,6 +32,8 @@ var migrations = []*gormigrate.Migration{
 	migrationOpeventsPreviousSecret,
 	migrationWebhookHeaders,
 	migrateFlowControl,
+	migrateHeldActiveSince,
+	migrateWebhookHealth,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

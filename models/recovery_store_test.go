@@ -15,7 +15,7 @@ func finishedDelivery(t *testing.T, store *models.Store, w *models.Webhook, stat
 	t.Helper()
 	ctx := t.Context()
 	e := dispatchedEvent(t, store, models.Now())
-	ds, err := store.EnsureDeliveries(ctx, e, []string{w.ID})
+	ds, err := store.EnsureDeliveries(ctx, e, []models.Webhook{*w})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func TestAnEventSettlesWithItsLastOutcome(t *testing.T) {
 	e := dispatchedEvent(t, store, models.Now())
 	w1 := deliveryStoreWebhook(t, store, nil)
 	w2 := deliveryStoreWebhook(t, store, nil)
-	deliveries, err := store.EnsureDeliveries(ctx, e, []string{w1.ID, w2.ID})
+	deliveries, err := store.EnsureDeliveries(ctx, e, []models.Webhook{*w1, *w2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestSettledAtMigration(t *testing.T) {
 	done := dispatchedEvent(t, store, models.Now().Add(-time.Hour))
 	inFlight := dispatchedEvent(t, store, models.Now().Add(-time.Hour))
 	w := deliveryStoreWebhook(t, store, nil)
-	if _, err := store.EnsureDeliveries(ctx, inFlight, []string{w.ID}); err != nil {
+	if _, err := store.EnsureDeliveries(ctx, inFlight, []models.Webhook{*w}); err != nil {
 		t.Fatal(err)
 	}
 

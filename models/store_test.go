@@ -179,6 +179,12 @@ func TestWebhookMatches(t *testing.T) {
 	scoped.DatabaseID, scoped.CollectionID = &dbA, &colA
 	paused := active
 	paused.Status = models.WebhookPaused
+	disabled := active
+	disabled.Status = models.WebhookDisabled
+	unverified := active
+	unverified.Status, unverified.ActiveSince = models.WebhookUnverified, nil
+	failed := active
+	failed.Status = models.WebhookVerificationFailed
 	after := models.Event{Type: models.EventOpen, OccurredAt: since.Add(time.Second), DatabaseID: &dbA, CollectionID: &colA}
 	before := after
 	before.OccurredAt = since.Add(-time.Second)
@@ -194,7 +200,11 @@ func TestWebhookMatches(t *testing.T) {
 		"subscribed and active":         {active, after, true},
 		"event before activation":       {active, before, false},
 		"type not subscribed":           {active, click, false},
-		"paused":                        {paused, after, false},
+		"paused (held)":                 {paused, after, true},
+		"disabled (held)":               {disabled, after, true},
+		"paused, event before":          {paused, before, false},
+		"unverified":                    {unverified, after, false},
+		"verification failed":           {failed, after, false},
 		"in scope":                      {scoped, after, true},
 		"other database":                {scoped, otherDB, false},
 		"unscoped takes every database": {active, otherDB, true},

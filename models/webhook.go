@@ -53,8 +53,9 @@ type Webhook struct {
 	Format       PayloadFormat `gorm:"size:8;not null" json:"format"`
 	Description  string        `gorm:"size:1024;not null;default:''" json:"description"`
 	Status       WebhookStatus `gorm:"size:24;not null;index" json:"status"`
-	// ActiveSince is when the webhook last became active; events that
-	// happened before it are never delivered to it.
+	// ActiveSince is when the webhook was first activated for its current
+	// URL; events that happened before it are never delivered to it. Pause
+	// and disable keep it: the events since are held for the webhook.
 	ActiveSince *time.Time `json:"active_since"`
 	// VerifiedAt is when ownership of the current URL was last proven.
 	VerifiedAt *time.Time `json:"verified_at"`
@@ -67,6 +68,15 @@ type Webhook struct {
 	// under way at once. See WebhookFlow.
 	MaxRPS      *float64 `json:"max_rps"`
 	MaxInFlight int      `gorm:"not null;default:10" json:"max_in_flight"`
+	// FailingSince is when the first failed attempt since the last
+	// successful one was made; nil while the receiver answers. Recorded
+	// with each attempt (Store.RecordAttempt); hookflow disables a webhook
+	// failing for longer than its DisableAfter setting.
+	FailingSince *time.Time `json:"failing_since"`
+	// LastProbeAt and LastProbeResult say when hookflow last probed the
+	// webhook while it had disabled it, and what the receiver answered.
+	LastProbeAt     *time.Time `json:"last_probe_at"`
+	LastProbeResult *string    `gorm:"size:255" json:"last_probe_result"`
 	// Secret is the Standard Webhooks signing secret (whsec_…). It leaves
 	// the API only in the create response.
 	Secret string `gorm:"size:128;not null" json:"-"`
@@ -127,12 +137,26 @@ func (w *Webhook) Subscribes(t EventType) bool {
 	return slices.Contains(w.Events, t)
 }
 
+// Takes reports whether the webhook's status lets it have deliveries: it
+// is active, or paused or disabled (its deliveries are held until it is
+// active again).
+func (w *Webhook) Takes() bool {
+	return slices.Contains(statusesTakingDeliveries, w.Status)
+}
+
+var statusesTakingDeliveries = []WebhookStatus{WebhookActive, WebhookPaused, WebhookDisabled}
+
+// Holds reports whether deliveries to the webhook are held, unsent: it is
+// verified but paused or disabled.
+func (w *Webhook) Holds() bool { return w.Takes() && w.Status != WebhookActive }
+
 // Matches reports whether an event belongs to this webhook: the type is
-// subscribed, the webhook was active when the event happened, the event
-// lies in the webhook's database or collection scope, and it is not an
-// operational event about this very webhook.
+// subscribed, the webhook is verified (active, or paused or disabled, for
+// which the delivery is held) and had been activated for its URL when the
+// event happened, the event lies in the webhook's database or collection
+// scope, and it is not an operational event about this very webhook.
 func (w *Webhook) Matches(e *Event) bool {
-	if !w.Subscribes(e.Type) || w.Status != WebhookActive || w.ActiveSince == nil || e.OccurredAt.Before(*w.ActiveSince) {
+	if !w.Subscribes(e.Type) || !w.Takes() || w.ActiveSince == nil || e.OccurredAt.Before(*w.ActiveSince) {
 		return false
 	}
 	if e.SubjectWebhookID != nil && *e.SubjectWebhookID == w.ID {

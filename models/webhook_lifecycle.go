@@ -11,15 +11,25 @@ import (
 // passed ownership check of its URL activates it, or the verification
 // window ends and it is verification_failed (a later pass still activates
 // it). Its owner may pause, resume, disable and re-enable a verified
-// webhook; a new URL makes it unverified again, whatever its status.
+// webhook; hookflow disables an active one whose receiver asks for it (410
+// Gone) or has failed for too long, and recovers it once a probe succeeds.
+// A new URL makes it unverified again, whatever its status.
 //
 //	verify               unverified, verification_failed -> active    (only for the URL proven)
 //	expire verification  unverified                      -> verification_failed
 //	pause                active, disabled                -> paused
 //	resume               paused                          -> active
 //	disable              active, paused                  -> disabled  (who and why are kept)
+//	disable by hookflow  active                          -> disabled  (by hookflow, why is kept)
 //	re-enable            disabled                        -> active
+//	recover              disabled by hookflow            -> active
 //	change URL           any                             -> unverified
+//
+// active_since is when the webhook was first activated for its current
+// URL: verify sets it, a new URL clears it, and nothing else moves it. A
+// paused or disabled webhook still matches the events since then; their
+// deliveries are held until it is active again. Every move to active
+// clears failing_since: the webhook's failures start afresh.
 //
 // Each is a WebhookTransition: a guarded UPDATE that moves the webhook only
 // from the statuses it allows, so a move decided on a status read earlier
@@ -46,13 +56,21 @@ func (t WebhookTransition) change() Change {
 // WebhookActor says who disabled a webhook.
 type WebhookActor string
 
-// ActorOwner is the webhook's owner, through the API.
-const ActorOwner WebhookActor = "owner"
+const (
+	// ActorOwner is the webhook's owner, through the API.
+	ActorOwner WebhookActor = "owner"
+	// ActorHookflow is hookflow itself, acting on what a receiver answered.
+	ActorHookflow WebhookActor = "hookflow"
+)
 
 // ReasonDisabledByOwner is the reason kept when the owner disables a webhook.
 const ReasonDisabledByOwner = "disabled by its owner"
 
 var allWebhookStatuses = []WebhookStatus{WebhookUnverified, WebhookActive, WebhookPaused, WebhookDisabled, WebhookVerificationFailed}
+
+// activeAgain starts a webhook's failures afresh on every move to active:
+// a failure from before a pause or disable must not count against it.
+func activeAgain() Change { return Change{}.Set("failing_since", nil) }
 
 // notDisabled clears what a disable kept, for every move out of disabled.
 func notDisabled() Change {
@@ -65,7 +83,7 @@ func notDisabled() Change {
 func VerifyWebhook(url string, at time.Time) WebhookTransition {
 	return WebhookTransition{
 		Name: "verify", From: []WebhookStatus{WebhookUnverified, WebhookVerificationFailed}, To: WebhookActive,
-		also: Change{}.Set("verified_at", at).Set("active_since", at).Where("url = ?", url),
+		also: activeAgain().Set("verified_at", at).Set("active_since", at).Where("url = ?", url),
 	}
 }
 
@@ -79,17 +97,13 @@ func ExpireWebhookVerification() WebhookTransition {
 func PauseWebhook() WebhookTransition {
 	return WebhookTransition{
 		Name: "pause", From: []WebhookStatus{WebhookActive, WebhookDisabled}, To: WebhookPaused,
-		also: notDisabled().Set("active_since", nil),
+		also: notDisabled(),
 	}
 }
 
-// ResumeWebhook activates a paused webhook again; it receives the events
-// that happen from at.
-func ResumeWebhook(at time.Time) WebhookTransition {
-	return WebhookTransition{
-		Name: "resume", From: []WebhookStatus{WebhookPaused}, To: WebhookActive,
-		also: Change{}.Set("active_since", at),
-	}
+// ResumeWebhook activates a paused webhook again; what it held is released.
+func ResumeWebhook() WebhookTransition {
+	return WebhookTransition{Name: "resume", From: []WebhookStatus{WebhookPaused}, To: WebhookActive, also: activeAgain()}
 }
 
 // DisableWebhook switches a verified webhook off, keeping who did it and
@@ -97,16 +111,30 @@ func ResumeWebhook(at time.Time) WebhookTransition {
 func DisableWebhook(by WebhookActor, reason string) WebhookTransition {
 	return WebhookTransition{
 		Name: "disable", From: []WebhookStatus{WebhookActive, WebhookPaused}, To: WebhookDisabled,
-		also: Change{}.Set("active_since", nil).Set("disabled_by", by).Set("disabled_reason", FitText(reason, 1024)),
+		also: Change{}.Set("disabled_by", by).Set("disabled_reason", FitText(reason, 1024)),
 	}
 }
 
-// EnableWebhook re-enables a disabled webhook; it receives the events that
-// happen from at.
-func EnableWebhook(at time.Time) WebhookTransition {
+// DisableWebhookByHookflow switches off an active webhook whose receiver
+// asked for it or kept failing; a paused one is its owner's to decide on.
+func DisableWebhookByHookflow(reason string) WebhookTransition {
+	t := DisableWebhook(ActorHookflow, reason)
+	t.Name, t.From = "disable by hookflow", []WebhookStatus{WebhookActive}
+	return t
+}
+
+// EnableWebhook re-enables a disabled webhook; what it held is released.
+func EnableWebhook() WebhookTransition {
+	return WebhookTransition{Name: "re-enable", From: []WebhookStatus{WebhookDisabled}, To: WebhookActive, also: notDisabled().With(activeAgain())}
+}
+
+// RecoverWebhook re-activates a webhook hookflow disabled, once a probe of
+// its receiver succeeded. It never moves one its owner disabled (or
+// re-enabled, or paused meanwhile).
+func RecoverWebhook() WebhookTransition {
 	return WebhookTransition{
-		Name: "re-enable", From: []WebhookStatus{WebhookDisabled}, To: WebhookActive,
-		also: notDisabled().Set("active_since", at),
+		Name: "recover", From: []WebhookStatus{WebhookDisabled}, To: WebhookActive,
+		also: notDisabled().With(activeAgain()).Where("disabled_by = ?", ActorHookflow),
 	}
 }
 
@@ -122,7 +150,7 @@ func ChangeWebhookURL(url string) WebhookTransition {
 // OwnerStatusChange is the transition that takes a webhook from current to
 // the status its owner asks for: nil when it is there already, an error
 // saying why when the owner cannot move it there.
-func OwnerStatusChange(current, wanted WebhookStatus, at time.Time) (*WebhookTransition, error) {
+func OwnerStatusChange(current, wanted WebhookStatus) (*WebhookTransition, error) {
 	if wanted == current {
 		return nil, nil
 	}
@@ -136,9 +164,9 @@ func OwnerStatusChange(current, wanted WebhookStatus, at time.Time) (*WebhookTra
 	case wanted == WebhookDisabled:
 		t = DisableWebhook(ActorOwner, ReasonDisabledByOwner)
 	case wanted == WebhookActive && current == WebhookPaused:
-		t = ResumeWebhook(at)
+		t = ResumeWebhook()
 	case wanted == WebhookActive && current == WebhookDisabled:
-		t = EnableWebhook(at)
+		t = EnableWebhook()
 	default:
 		return nil, fmt.Errorf("a webhook's owner sets it active, paused or disabled, not %s", wanted)
 	}

@@ -19,11 +19,11 @@ func webhookIn(t *testing.T, store *models.Store, status models.WebhookStatus) *
 		switch status {
 		case models.WebhookUnverified, models.WebhookVerificationFailed:
 			w.VerifiedAt = nil
-		case models.WebhookActive:
+		case models.WebhookActive, models.WebhookPaused:
 			w.ActiveSince = &verified
 		case models.WebhookDisabled:
 			by, reason := models.ActorOwner, "earlier reason"
-			w.DisabledBy, w.DisabledReason = &by, &reason
+			w.DisabledBy, w.DisabledReason, w.ActiveSince = &by, &reason, &verified
 		}
 	})
 }
@@ -63,29 +63,38 @@ func TestWebhookTransitionTable(t *testing.T) {
 			}},
 		{"pause", func(*models.Webhook) models.WebhookTransition { return models.PauseWebhook() }, []models.WebhookStatus{A, D},
 			func(t *testing.T, before, w *models.Webhook) {
-				if w.ActiveSince != nil || w.DisabledBy != nil || w.DisabledReason != nil || !timeIs(w.VerifiedAt, *before.VerifiedAt) {
-					t.Errorf("paused webhook %+v, want no active_since, no disabled_*, verification kept", w)
+				if !sameTime(w.ActiveSince, before.ActiveSince) || w.DisabledBy != nil || w.DisabledReason != nil || !timeIs(w.VerifiedAt, *before.VerifiedAt) {
+					t.Errorf("paused webhook %+v, want active_since and verification kept, no disabled_*", w)
 				}
 			}},
-		{"resume", func(*models.Webhook) models.WebhookTransition { return models.ResumeWebhook(at) }, []models.WebhookStatus{P},
-			func(t *testing.T, _, w *models.Webhook) {
-				if !timeIs(w.ActiveSince, at) {
-					t.Errorf("resumed webhook active since %v, want %v", w.ActiveSince, at)
+		{"resume", func(*models.Webhook) models.WebhookTransition { return models.ResumeWebhook() }, []models.WebhookStatus{P},
+			func(t *testing.T, before, w *models.Webhook) {
+				if !sameTime(w.ActiveSince, before.ActiveSince) {
+					t.Errorf("resumed webhook active since %v, want it kept at %v", w.ActiveSince, before.ActiveSince)
 				}
 			}},
 		{"disable", func(*models.Webhook) models.WebhookTransition {
 			return models.DisableWebhook(models.ActorOwner, "too noisy")
 		},
 			[]models.WebhookStatus{A, P},
-			func(t *testing.T, _, w *models.Webhook) {
-				if w.DisabledBy == nil || *w.DisabledBy != models.ActorOwner || w.DisabledReason == nil || *w.DisabledReason != "too noisy" || w.ActiveSince != nil {
+			func(t *testing.T, before, w *models.Webhook) {
+				if w.DisabledBy == nil || *w.DisabledBy != models.ActorOwner || w.DisabledReason == nil || *w.DisabledReason != "too noisy" || !sameTime(w.ActiveSince, before.ActiveSince) {
 					t.Errorf("disabled webhook by %v because %v, active since %v", w.DisabledBy, w.DisabledReason, w.ActiveSince)
 				}
 			}},
-		{"re-enable", func(*models.Webhook) models.WebhookTransition { return models.EnableWebhook(at) }, []models.WebhookStatus{D},
-			func(t *testing.T, _, w *models.Webhook) {
-				if !timeIs(w.ActiveSince, at) || w.DisabledBy != nil || w.DisabledReason != nil {
-					t.Errorf("re-enabled webhook %+v, want active since %v and no disabled_*", w, at)
+		{"disable by hookflow", func(*models.Webhook) models.WebhookTransition {
+			return models.DisableWebhookByHookflow("HTTP 410 Gone")
+		},
+			[]models.WebhookStatus{A},
+			func(t *testing.T, before, w *models.Webhook) {
+				if w.DisabledBy == nil || *w.DisabledBy != models.ActorHookflow || w.DisabledReason == nil || *w.DisabledReason != "HTTP 410 Gone" || !sameTime(w.ActiveSince, before.ActiveSince) {
+					t.Errorf("disabled webhook by %v because %v, active since %v", w.DisabledBy, w.DisabledReason, w.ActiveSince)
+				}
+			}},
+		{"re-enable", func(*models.Webhook) models.WebhookTransition { return models.EnableWebhook() }, []models.WebhookStatus{D},
+			func(t *testing.T, before, w *models.Webhook) {
+				if !sameTime(w.ActiveSince, before.ActiveSince) || w.DisabledBy != nil || w.DisabledReason != nil {
+					t.Errorf("re-enabled webhook %+v, want active since kept at %v and no disabled_*", w, before.ActiveSince)
 				}
 			}},
 		{"change URL", func(*models.Webhook) models.WebhookTransition { return models.ChangeWebhookURL(newURL) }, []models.WebhookStatus{U, A, P, D, F},
@@ -150,7 +159,6 @@ func TestVerifyWebhookOnlyForTheURLProven(t *testing.T) {
 }
 
 func TestOwnerStatusChange(t *testing.T) {
-	at := models.Now()
 	for _, tc := range []struct {
 		from, to models.WebhookStatus
 		want     string // transition name; "" for none; "refused"
@@ -168,7 +176,7 @@ func TestOwnerStatusChange(t *testing.T) {
 		{models.WebhookActive, models.WebhookUnverified, "refused"},
 		{models.WebhookPaused, models.WebhookVerificationFailed, "refused"},
 	} {
-		tr, err := models.OwnerStatusChange(tc.from, tc.to, at)
+		tr, err := models.OwnerStatusChange(tc.from, tc.to)
 		got := ""
 		switch {
 		case err != nil:
@@ -186,3 +194,27 @@ func TestOwnerStatusChange(t *testing.T) {
 }
 
 func timeIs(got *time.Time, want time.Time) bool { return got != nil && got.Equal(want) }
+
+func sameTime(a, b *time.Time) bool { return (a == nil) == (b == nil) && (a == nil || a.Equal(*b)) }
+
+// TestRecoverOnlyWhatHookflowDisabled: a probe's success re-activates a
+// webhook hookflow disabled, never one its owner disabled.
+func TestRecoverOnlyWhatHookflowDisabled(t *testing.T) {
+	store := modelstest.Open(t)
+	ctx := t.Context()
+	byOwner := webhookIn(t, store, models.WebhookDisabled)
+	if moved, err := store.TransitionWebhook(ctx, byOwner.ID, models.RecoverWebhook()); err != nil || moved {
+		t.Errorf("recovering a webhook its owner disabled: moved %v, err %v; want refused", moved, err)
+	}
+	byHookflow := webhookIn(t, store, models.WebhookActive)
+	if moved, err := store.TransitionWebhook(ctx, byHookflow.ID, models.DisableWebhookByHookflow("HTTP 410 Gone at 2026-12-02T01:02:03Z")); err != nil || !moved {
+		t.Fatalf("disable by hookflow: moved %v, err %v", moved, err)
+	}
+	if moved, err := store.TransitionWebhook(ctx, byHookflow.ID, models.RecoverWebhook()); err != nil || !moved {
+		t.Fatalf("recover: moved %v, err %v", moved, err)
+	}
+	w, err := models.Get[models.Webhook](ctx, store, byHookflow.ID)
+	if err != nil || w.Status != models.WebhookActive || w.DisabledBy != nil || w.DisabledReason != nil || !sameTime(w.ActiveSince, byHookflow.ActiveSince) {
+		t.Errorf("recovered webhook %+v (err %v), want active, no disabled_*, active_since kept", w, err)
+	}
+}

@@ -59,7 +59,7 @@ func (s *Server) listWebhookDeliveries(c *gin.Context) {
 	filters := []models.Filter{models.Where("webhook_id = ?", w.ID)}
 	if st := models.DeliveryStatus(c.Query("status")); st != "" {
 		if !st.Valid() {
-			errs.add("status", `must be "pending", "succeeded" or "failed"`)
+			errs.add("status", `must be "pending", "succeeded", "failed" or "held"`)
 		}
 		filters = append(filters, models.Where("status = ?", st))
 	}

@@ -19,7 +19,7 @@ func recordedDelivery(t *testing.T, store *models.Store, eventID, webhookID stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, err := store.EnsureDeliveries(ctx, e, []string{webhookID})
+	ds, err := store.EnsureDeliveries(ctx, e, []models.Webhook{{ID: webhookID, Status: models.WebhookActive}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -343,6 +343,8 @@ type workflowCalls struct {
 	Resends          []models.Delivery
 	Recoveries       []string // ids of StartRecovery
 	Cancels          []string // ids of CancelRecovery
+	Releases         []string // webhook ids of ReleaseHeld
+	Looks            []string // webhook ids of LookAgain
 }
 
 var _ server.Workflows = (*workflowsDouble)(nil)
@@ -385,6 +387,8 @@ func (w *workflowsDouble) recorded() workflowCalls {
 		Tests:            slices.Clone(w.calls.Tests),
 		Checks:           slices.Clone(w.calls.Checks),
 		Resends:          slices.Clone(w.calls.Resends),
+		Releases:         slices.Clone(w.calls.Releases),
+		Looks:            slices.Clone(w.calls.Looks),
 		Recoveries:       slices.Clone(w.calls.Recoveries),
 		Cancels:          slices.Clone(w.calls.Cancels),
 	}
@@ -481,6 +485,20 @@ func (w *workflowsDouble) ResendDelivery(_ context.Context, d *models.Delivery) 
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.calls.Resends = append(w.calls.Resends, *d)
+	return nil
+}
+
+func (w *workflowsDouble) ReleaseHeld(_ context.Context, webhookID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.Releases = append(w.calls.Releases, webhookID)
+	return nil
+}
+
+func (w *workflowsDouble) LookAgain(_ context.Context, webhookID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.Looks = append(w.calls.Looks, webhookID)
 	return nil
 }
 

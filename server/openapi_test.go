@@ -396,7 +396,7 @@ func oasFailedDelivery(t *testing.T, store *models.Store, eventID, webhookID str
 	if err != nil {
 		t.Fatal(err)
 	}
-	ds, err := store.EnsureDeliveries(t.Context(), e, []string{webhookID})
+	ds, err := store.EnsureDeliveries(t.Context(), e, []models.Webhook{{ID: webhookID, Status: models.WebhookActive}})
 	if err != nil {
 		t.Fatal(err)
 	}

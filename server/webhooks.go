@@ -76,6 +76,7 @@ func (s *Server) routeWebhooks(v1 *gin.RouterGroup) {
 	v1.POST("/webhooks/:id/test", s.testWebhook)
 	v1.POST("/webhooks/:id/rotate-secret", s.rotateSecret)
 	v1.POST("/webhooks/check", s.checkWebhooks)
+	s.routeWebhookLifecycle(v1)
 	v1.GET("/databases/:id/webhooks", s.listDatabaseWebhooks)
 	v1.GET("/collections/:id/webhooks", s.listCollectionWebhooks)
 }
@@ -269,7 +270,7 @@ func (in *webhookInput) edit(c *gin.Context, tx *models.Store, url string, w *mo
 		edit.Scope = &scope
 	}
 	if in.Status != nil {
-		t, err := models.OwnerStatusChange(status, *in.Status, models.Now())
+		t, err := models.OwnerStatusChange(status, *in.Status)
 		if err != nil {
 			invalid(c, FieldError{Field: "status", Reason: err.Error()})
 			return edit, false
@@ -310,6 +311,7 @@ func (s *Server) updateWebhook(c *gin.Context) {
 		}
 	}
 	urlChanged := false
+	var from models.WebhookStatus
 	w, err := models.ReviseOwned(c.Request.Context(), s.Store, current.AccountID, current.ID, pre,
 		func(tx *models.Store, w *models.Webhook) (models.Change, error) {
 			edit, ok := in.edit(c, tx, url, w)
@@ -317,6 +319,7 @@ func (s *Server) updateWebhook(c *gin.Context) {
 				return models.Change{}, errAnswered
 			}
 			urlChanged = in.URL != nil && url != w.URL
+			from = w.Status
 			return edit.Change(), nil
 		}, nil)
 	if err != nil {
@@ -326,6 +329,7 @@ func (s *Server) updateWebhook(c *gin.Context) {
 	if urlChanged {
 		s.startVerification(c, w.ID)
 	}
+	s.movedWebhook(c, w, from)
 	respondTagged(c, http.StatusOK, s.webhookViews(c)(w))
 }
 
@@ -339,6 +343,7 @@ func (s *Server) deleteWebhook(c *gin.Context) {
 		return
 	}
 	s.stopVerification(c, current.ID)
+	s.movedWebhook(c, &models.Webhook{ID: current.ID, Owned: current.Owned}, current.Status)
 	c.Status(http.StatusNoContent)
 }
 

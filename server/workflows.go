@@ -24,6 +24,12 @@ type Workflows interface {
 	// ResendDelivery has a reopened delivery delivered again now; d is as
 	// read before it was reopened.
 	ResendDelivery(ctx context.Context, d *models.Delivery) error
+	// ReleaseHeld has a webhook that is active again deliver what it held,
+	// in event order.
+	ReleaseHeld(ctx context.Context, webhookID string) error
+	// LookAgain tells the probe of a webhook hookflow disabled that its
+	// owner changed it, so it looks at once whether to go on.
+	LookAgain(ctx context.Context, webhookID string) error
 	// StartRecovery starts a stored recovery's workflow.
 	StartRecovery(ctx context.Context, recoveryID string) error
 	// CancelRecovery cancels a recovery's workflow and waits, until ctx

@@ -29,6 +29,8 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts wo
 	w.RegisterWorkflow(workflows.WebhookCheck)
 	w.RegisterWorkflow(workflows.Recovery)
 	w.RegisterWorkflow(workflows.Prune)
+	w.RegisterWorkflow(workflows.Drain)
+	w.RegisterWorkflow(workflows.Probe)
 	w.RegisterActivity(acts)
 	return w
 }

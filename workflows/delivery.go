@@ -13,6 +13,7 @@ import (
 	"go.temporal.io/sdk/workflow"
 
 	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/models"
 )
 
 // DeliveryInput starts the delivery of one event.
@@ -34,6 +35,9 @@ type DeliveryResult struct {
 	Webhooks  int
 	Succeeded int
 	Failed    int
+	// Held counts deliveries held, unsent, for a paused or disabled
+	// webhook; the webhook's drain delivers them once it is active again.
+	Held int `json:",omitempty"`
 	// Skipped says why nothing was delivered: the event was deleted, or
 	// cannot be read.
 	Skipped string `json:",omitempty"`
@@ -100,19 +104,22 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 	settings.RequestTimeout = cmp.Or(first.RequestTimeout, in.RequestTimeout, activities.DefaultRequestTimeout)
 	deadline := started.Add(settings.RetryWindow)
 
-	result := DeliveryResult{Webhooks: len(first.WebhookIDs), Failed: first.Failed}
+	result := DeliveryResult{Webhooks: len(first.WebhookIDs), Failed: first.Failed, Held: first.Held}
 	if len(first.Pending) > 0 {
 		if err := setDeliveryStatus(ctx, first.WebhookIDs, StatusRetrying); err != nil {
 			return result, err
 		}
-		failed := 0
+		failed, held := 0, 0
 		if workflow.GetVersion(ctx, retriesInWorkflowChange, workflow.DefaultVersion, retriesInWorkflow) == workflow.DefaultVersion {
 			run.retryWithTemporal(ctx, first.Pending, deadline, settings, &failed)
 		} else {
 			for _, p := range first.Pending {
-				run.start(ctx, p.DeliveryID, newRetrySeries(ctx, p, deadline, settings), func(succeeded bool) {
-					if !succeeded {
+				run.start(ctx, p.DeliveryID, newRetrySeries(ctx, p, deadline, settings), func(status models.DeliveryStatus) {
+					switch status {
+					case models.DeliveryFailed:
 						failed++
+					case models.DeliveryHeld:
+						held++
 					}
 				})
 			}
@@ -121,8 +128,9 @@ func Delivery(ctx workflow.Context, in DeliveryInput) (DeliveryResult, error) {
 			return result, err
 		}
 		result.Failed += failed
+		result.Held += held
 	}
-	result.Succeeded = result.Webhooks - result.Failed
+	result.Succeeded = result.Webhooks - result.Failed - result.Held
 	return run.finish(ctx, result, first.WebhookIDs)
 }
 

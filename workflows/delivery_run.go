@@ -31,6 +31,10 @@ type ResendRequest struct {
 	// PriorAttempts were made before the resend: its attempts are numbered
 	// after them, and its backoff starts over.
 	PriorAttempts int `json:",omitempty"`
+	// NotBefore, when set, is when the first attempt of the resend is due
+	// (a released held delivery whose attempt failed, or that flow control
+	// gave a later slot); zero is now.
+	NotBefore time.Time `json:",omitzero"`
 }
 
 // resendSettingsTimeout bounds reading the worker's retry settings.
@@ -89,7 +93,7 @@ func (r *deliveryRun) schedule(deliveryID string) (*models.DeliverySchedule, err
 }
 
 // start runs series in a coroutine of its own and reports how it ended.
-func (r *deliveryRun) start(ctx workflow.Context, deliveryID string, s *retrySeries, done func(succeeded bool)) {
+func (r *deliveryRun) start(ctx workflow.Context, deliveryID string, s *retrySeries, done func(models.DeliveryStatus)) {
 	r.series[deliveryID] = s
 	r.active++
 	workflow.Go(ctx, func(ctx workflow.Context) {
@@ -110,33 +114,36 @@ func newRetrySeries(ctx workflow.Context, p activities.PendingDelivery, deadline
 // retry makes a delivery's attempts, each when the one before said (the
 // backoff or the receiver's Retry-After, as recorded in the delivery's
 // row), until one settles it or the next would come after the deadline,
-// and then records its failure. An outage delays an attempt, never skips
-// it. It reports whether the delivery succeeded.
-func (r *deliveryRun) retry(ctx workflow.Context, deliveryID string, s *retrySeries) bool {
+// and then records its failure. A delivery whose webhook was paused or
+// disabled meanwhile is held: the series ends without failing it, and the
+// webhook's drain takes it on once it is active again. An outage delays an
+// attempt, never skips it. It reports where the delivery ended: succeeded,
+// failed or held.
+func (r *deliveryRun) retry(ctx workflow.Context, deliveryID string, s *retrySeries) models.DeliveryStatus {
 	defer delete(r.series, deliveryID)
 	var a *activities.Activities
 	reason := activities.ReasonRetryWindowRanOut
 	for s.next.Before(s.deadline) {
 		if wait := s.next.Sub(workflow.Now(ctx)); wait > 0 {
 			if err := workflow.Sleep(ctx, wait); err != nil {
-				return false // cancelled
+				return models.DeliveryFailed // cancelled
 			}
 		}
 		var res activities.AttemptResult
 		err := runLocalThenDurably(ctx, s.settings.RequestTimeout+attemptMargin, a.AttemptDelivery, &res,
 			activities.AttemptRequest{DeliveryID: deliveryID, PriorAttempts: s.prior})
 		if temporal.IsCanceledError(err) {
-			return false
+			return models.DeliveryFailed
 		}
 		if err != nil {
 			reason = "cannot be attempted: " + err.Error() // a stored value that cannot be read
 			break
 		}
 		switch res.Status {
-		case models.DeliverySucceeded:
-			return true
+		case models.DeliverySucceeded, models.DeliveryHeld:
+			return res.Status
 		case models.DeliveryFailed:
-			return false // the activity recorded why
+			return res.Status // the activity recorded why
 		}
 		s.failed = res.Attempts - s.prior
 		s.next = workflow.Now(ctx).Add(crashRetryDelay)
@@ -146,11 +153,12 @@ func (r *deliveryRun) retry(ctx workflow.Context, deliveryID string, s *retrySer
 	}
 	// Recorded whatever it takes: an outage delays it, never skips it.
 	_ = runLocalThenDurably(ctx, failDeliveryTimeout, a.FailDelivery, nil, deliveryID, reason)
-	return false
+	return models.DeliveryFailed
 }
 
-// resend delivers a delivery again, now, with a retry window of its own
-// from the worker's settings, unless the run is retrying it already.
+// resend delivers a delivery again, now or at the request's NotBefore,
+// with a retry window of its own from the worker's settings, unless the
+// run is retrying it already.
 func (r *deliveryRun) resend(ctx workflow.Context, req ResendRequest) {
 	if _, busy := r.series[req.DeliveryID]; busy {
 		workflow.GetLogger(ctx).Info("Resend of a delivery under way ignored", "delivery_id", req.DeliveryID)
@@ -168,9 +176,9 @@ func (r *deliveryRun) resend(ctx workflow.Context, req ResendRequest) {
 			return // cancelled
 		}
 		now := workflow.Now(ctx)
-		s := &retrySeries{next: now, prior: req.PriorAttempts, deadline: now.Add(settings.RetryWindow), settings: settings}
+		s := &retrySeries{next: latest(now, req.NotBefore), prior: req.PriorAttempts, deadline: now.Add(settings.RetryWindow), settings: settings}
 		r.series[req.DeliveryID] = s
-		if !r.retry(ctx, req.DeliveryID, s) {
+		if r.retry(ctx, req.DeliveryID, s) == models.DeliveryFailed {
 			r.resentFailed++
 		}
 	})
@@ -188,4 +196,12 @@ func (r *deliveryRun) finish(ctx workflow.Context, result DeliveryResult, webhoo
 		status = StatusFailed
 	}
 	return result, setDeliveryStatus(ctx, webhookIDs, status)
+}
+
+// latest is the later of two times.
+func latest(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
 }

@@ -24,3 +24,10 @@ func RecoveryWorkflowID(recoveryID string) string { return "recovery-" + recover
 
 // PruneScheduleID names the one schedule that runs retention (Prune).
 const PruneScheduleID = "hookflow-prune"
+
+// DrainWorkflowID names the one drain of a webhook's held deliveries: a
+// release while it runs joins it.
+func DrainWorkflowID(webhookID string) string { return "webhook-drain-" + webhookID }
+
+// ProbeWorkflowID names the one probe of a webhook hookflow disabled.
+func ProbeWorkflowID(webhookID string) string { return "webhook-probe-" + webhookID }

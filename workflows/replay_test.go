@@ -27,6 +27,8 @@ func TestReplayRecordedHistories(t *testing.T) {
 			replayer.RegisterWorkflow(Recovery)
 			replayer.RegisterWorkflow(Reconcile)
 			replayer.RegisterWorkflow(Prune)
+			replayer.RegisterWorkflow(Drain)
+			replayer.RegisterWorkflow(Probe)
 			logger := log.NewStructuredLogger(slog.New(slog.DiscardHandler))
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(logger, file))
 		})

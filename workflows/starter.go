@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"go.temporal.io/api/enums/v1"
 	"go.temporal.io/api/serviceerror"
@@ -77,8 +78,18 @@ func (s Starter) DeliveryRunState(ctx context.Context, eventID string) (activiti
 // delivery first (models.Store.ReopenDelivery): d is the delivery as read
 // before, its attempts the ones before the resend.
 func (s Starter) ResendDelivery(ctx context.Context, d *models.Delivery) error {
-	_, err := s.Client.SignalWithStartWorkflow(ctx, DeliveryWorkflowID(d.EventID), SignalResend,
-		ResendRequest{DeliveryID: d.ID, WebhookID: d.WebhookID, PriorAttempts: d.Attempts},
+	return s.resend(ctx, d, ResendRequest{DeliveryID: d.ID, WebhookID: d.WebhookID, PriorAttempts: d.Attempts})
+}
+
+// ContinueDelivery hands a released delivery, pending again, to its
+// event's delivery workflow: a resend whose first attempt is due at
+// notBefore, numbered after prior attempts.
+func (s Starter) ContinueDelivery(ctx context.Context, d *models.Delivery, prior int, notBefore time.Time) error {
+	return s.resend(ctx, d, ResendRequest{DeliveryID: d.ID, WebhookID: d.WebhookID, PriorAttempts: prior, NotBefore: notBefore})
+}
+
+func (s Starter) resend(ctx context.Context, d *models.Delivery, req ResendRequest) error {
+	_, err := s.Client.SignalWithStartWorkflow(ctx, DeliveryWorkflowID(d.EventID), SignalResend, req,
 		client.StartWorkflowOptions{
 			TaskQueue:             s.TaskQueue,
 			WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
@@ -87,7 +98,42 @@ func (s Starter) ResendDelivery(ctx context.Context, d *models.Delivery) error {
 				DeliveryStatusKey.ValueSet(StatusRetrying),
 			),
 		},
-		Delivery, DeliveryInput{EventID: d.EventID, Resend: &ResendRequest{DeliveryID: d.ID, WebhookID: d.WebhookID, PriorAttempts: d.Attempts}})
+		Delivery, DeliveryInput{EventID: d.EventID, Resend: &req})
+	return err
+}
+
+// ReleaseHeld has a webhook's drain release the deliveries it holds,
+// starting the drain if none runs; call it on every move to active.
+func (s Starter) ReleaseHeld(ctx context.Context, webhookID string) error {
+	_, err := s.Client.SignalWithStartWorkflow(ctx, DrainWorkflowID(webhookID), SignalRelease, nil,
+		client.StartWorkflowOptions{
+			TaskQueue:             s.TaskQueue,
+			WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+		},
+		Drain, DrainInput{WebhookID: webhookID})
+	return err
+}
+
+// StartProbe starts the probe of a webhook hookflow disabled, unless one
+// runs already.
+func (s Starter) StartProbe(ctx context.Context, webhookID string) error {
+	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       ProbeWorkflowID(webhookID),
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}, Probe, ProbeInput{WebhookID: webhookID})
+	return err
+}
+
+// LookAgain tells a webhook's probe, if one runs, that its owner changed
+// the webhook: it looks at once whether to go on.
+func (s Starter) LookAgain(ctx context.Context, webhookID string) error {
+	err := s.Client.SignalWorkflow(ctx, ProbeWorkflowID(webhookID), "", SignalProbeLook, nil)
+	var notFound *serviceerror.NotFound
+	if errors.As(err, &notFound) {
+		return nil
+	}
 	return err
 }
 

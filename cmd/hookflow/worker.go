@@ -120,6 +120,9 @@ func newActivities(cfg config.Config, store *models.Store, key signing.KeyPair) 
 			MaxOutageRetryDelay: cfg.OutageRetryMaxDelay,
 			ReconcileAfter:      cfg.ReconcileAfter,
 			Retention:           cfg.Retention,
+			DisableAfter:        cfg.DisableAfter,
+			ProbeMinInterval:    cfg.ProbeMinInterval,
+			ProbeMaxInterval:    cfg.ProbeMaxInterval,
 		},
 	}
 }

@@ -1,0 +1,120 @@
+package activities
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/hookflow/hookflow/models"
+)
+
+// A drain's work comes in pages, like a recovery's: one run of
+// ReleaseHeldPage releases at most drainPageDeliveries deliveries and
+// starts no new one after drainPageTime, reading them drainBatch at a time.
+const (
+	drainPageDeliveries = 500
+	drainPageTime       = 5 * time.Minute
+	drainBatch          = 50
+)
+
+// DrainProgress is where one run of ReleaseHeldPage left a webhook's drain.
+type DrainProgress struct {
+	// Released counts the held deliveries the page released.
+	Released int
+	// Done: no held delivery was left.
+	Done bool `json:",omitempty"`
+	// Stopped: the webhook is no longer active, or is gone; what it still
+	// holds stays held.
+	Stopped bool `json:",omitempty"`
+}
+
+// ReleaseHeldPage is the work of a webhook's drain workflow, a page at a
+// time: a regular activity that releases the webhook's held deliveries in
+// the order their events happened, one at a time, so its receiver sees
+// them in that order. Each released delivery is made pending again and
+// gets its attempt through the usual path (deliverOnce, so flow control
+// and every other rule apply); one still pending after it (the attempt
+// failed, or flow control gave it a later slot) is handed to its event's
+// delivery workflow, which goes on from its next_attempt_at with a retry
+// window of its own: the time it was held does not count. It stops as
+// soon as the webhook is no longer active.
+func (a *Activities) ReleaseHeldPage(ctx context.Context, webhookID string) (res DrainProgress, err error) {
+	defer func() { err = a.retryLater(ctx, err) }()
+	if a.Runs == nil {
+		return res, errors.New("the drain needs Activities.Runs")
+	}
+	defer heartbeatUntilDone(ctx)()
+	endBy := time.Now().Add(drainPageTime)
+	for res.Released < drainPageDeliveries && time.Now().Before(endBy) {
+		w, err := models.Get[models.Webhook](ctx, a.Store, webhookID)
+		if errors.Is(err, models.ErrNotFound) || (err == nil && w.Status != models.WebhookActive) {
+			res.Stopped = true
+			return res, nil
+		}
+		if err != nil {
+			return res, err
+		}
+		batch, err := a.Store.HeldDeliveries(ctx, webhookID, min(drainBatch, drainPageDeliveries-res.Released))
+		if err != nil {
+			return res, err
+		}
+		if len(batch) == 0 {
+			res.Done = true
+			return res, nil
+		}
+		for i := 0; i < len(batch) && time.Now().Before(endBy); i++ {
+			stop, err := a.releaseOne(ctx, &batch[i])
+			if err != nil || stop {
+				res.Stopped = stop
+				return res, err
+			}
+			res.Released++
+		}
+	}
+	return res, nil
+}
+
+// releaseOne makes a held delivery pending again and attempts it; stop is
+// true when its webhook no longer takes attempts (the delivery is held
+// again). A delivery released or deleted meanwhile is passed over.
+func (a *Activities) releaseOne(ctx context.Context, d *models.Delivery) (stop bool, err error) {
+	prior := d.Attempts
+	// Reopening unsettles the event too: should this run die before the
+	// delivery has an outcome or a workflow, the reconciler delivers it.
+	reopened, err := a.Store.ReopenDelivery(ctx, d, models.DeliveryHeld)
+	if err != nil || !reopened {
+		return false, err
+	}
+	d.Status = models.DeliveryPending
+	out, err := a.retryOnce(ctx, d, attemptRules{prior: prior})
+	if errors.Is(err, models.ErrConflict) {
+		return false, nil // another attempt of it was recorded meanwhile: not ours
+	}
+	if err != nil {
+		return false, err
+	}
+	logger(ctx).Info("Held delivery released", deliveryAttrs(d, "status", out.Status, "reason", out.Reason)...)
+	switch out.Status {
+	case models.DeliveryHeld:
+		return true, nil
+	case models.DeliveryPending:
+		next := models.Now()
+		if out.NextAttemptAt != nil {
+			next = *out.NextAttemptAt
+		}
+		return false, a.Runs.ContinueDelivery(ctx, d, prior, next)
+	}
+	_, err = a.Store.SettleEventIfDone(ctx, d.EventID)
+	return false, err
+}
+
+// releaseHeld has the webhook's drain release what it holds, now that it
+// is active again: for the moves to active that activities make
+// (verification, recovery). Without Runs (tests of other things) it does
+// nothing; the reconciler would.
+func (a *Activities) releaseHeld(ctx context.Context, webhookID string) error {
+	if a.Runs == nil {
+		return nil
+	}
+	return a.Runs.ReleaseHeld(ctx, webhookID)
+}
