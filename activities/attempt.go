@@ -111,11 +111,21 @@ func (a *Activities) giveUp(ctx context.Context, d *models.Delivery, errorType, 
 }
 
 // attempt sends attempt number d.Attempts+1 and records it with the
-// delivery's new status in one transaction. A receiver that answers 410
-// Gone or Hookflow-Delivery: disable has its webhook disabled at once and
-// the delivery held; one that has failed, with no success, for longer than
-// DisableAfter has its webhook disabled and the pending delivery held.
+// delivery's new status in one transaction, once the webhook's flow
+// control admits it (admitted); a throttled delivery stays pending with no
+// attempt made, due again when its reserved slot comes. A receiver that
+// answers 410 Gone or Hookflow-Delivery: disable has its webhook disabled
+// at once and the delivery held; one that has failed, with no success, for
+// longer than DisableAfter has its webhook disabled and the pending
+// delivery held.
 func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.Webhook, e *models.Event, rules attemptRules) (attemptOutcome, error) {
+	adm, throttled, err := a.admitted(ctx, d, w, rules)
+	if err != nil {
+		return attemptOutcome{}, err
+	}
+	if throttled != nil {
+		return *throttled, nil
+	}
 	number := d.Attempts + 1
 	started := models.Now()
 	var r response
@@ -127,6 +137,8 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 		a.Metrics.sent(r)
 		status = classify(r)
 	}
+	adm.release()
+	a.slowDown(ctx, d, w, r, started.Add(r.Latency))
 	if r.AsksToDisable {
 		status = models.DeliveryHeld
 	} else if status == models.DeliveryPending && rules.last {

@@ -20,6 +20,8 @@ type Metrics struct {
 	lag           prometheus.Histogram
 	verifications *prometheus.CounterVec
 	pruned        *prometheus.CounterVec
+	throttles     *prometheus.CounterVec
+	slowdowns     prometheus.Counter
 }
 
 // Label values. They are few and fixed: never an id.
@@ -63,6 +65,17 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "hookflow_pruned_rows_total",
 			Help: "Rows deleted by retention, by table.",
 		}, []string{"table"}),
+		throttles: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "hookflow_delivery_throttles_total",
+			Help: "Attempts put off by their webhook's flow control, without a request, by reason: rate (max_rps, or a Retry-After) or in_flight (max_in_flight).",
+		}, []string{"reason"}),
+		slowdowns: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hookflow_webhook_slowdowns_total",
+			Help: "Times a receiver's 429 or 503 with a Retry-After slowed its webhook down (AIMD).",
+		}),
+	}
+	for _, reason := range []string{throttledRate, throttledInFlight} {
+		m.throttles.WithLabelValues(reason)
 	}
 	for _, outcome := range []string{outcomeSucceeded, outcomeFailed} {
 		m.deliveries.WithLabelValues(outcome)
@@ -71,8 +84,22 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	for _, result := range []string{"2xx", "4xx", "5xx", resultTimeout, resultError} {
 		m.attempts.WithLabelValues(result)
 	}
-	reg.MustRegister(m.deliveries, m.attempts, m.lag, m.verifications, m.pruned)
+	reg.MustRegister(m.deliveries, m.attempts, m.lag, m.verifications, m.pruned, m.throttles, m.slowdowns)
 	return m
+}
+
+// throttled counts an attempt flow control put off.
+func (m *Metrics) throttled(reason string) {
+	if m != nil {
+		m.throttles.WithLabelValues(reason).Inc()
+	}
+}
+
+// slowedDown counts a webhook slowed down by a Retry-After.
+func (m *Metrics) slowedDown() {
+	if m != nil {
+		m.slowdowns.Inc()
+	}
 }
 
 // finished counts a delivery that reached its outcome.

@@ -102,7 +102,7 @@ func (a *Activities) probeRequest(ctx context.Context, w *models.Webhook, probeI
 		"data":      models.Fields{"webhook_id": w.ID, "disabled_reason": reason},
 	}
 	m := message{MsgID: probeID, EventID: probeID, EventType: ProbeEventType, Payload: payload, Attempt: 1, At: at}
-	req, _, err := a.webhookRequest(ctx, w, m, a.Signer.Headers)
+	req, _, err := a.webhookRequest(ctx, w, m, a.Signer.HeadersWith)
 	return req, err
 }
 

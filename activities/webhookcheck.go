@@ -94,9 +94,9 @@ func (a *Activities) checkWebhook(ctx context.Context, w *models.Webhook, timeou
 		at      time.Time
 		sign    signFunc
 	}{
-		{"", now, a.Signer.Headers},
+		{"", now, a.Signer.HeadersWith},
 		{ForgeryWrongSignature, now, forge},
-		{ForgeryStaleTimestamp, now.Add(-staleTimestampAge), a.Signer.Headers},
+		{ForgeryStaleTimestamp, now.Add(-staleTimestampAge), a.Signer.HeadersWith},
 	}
 	requests := make([]*http.Request, len(sends))
 	for i, s := range sends {

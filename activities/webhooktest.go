@@ -65,7 +65,7 @@ func (a *Activities) SendTestEvent(ctx context.Context, in WebhookTestInput) (re
 	}
 	ctx, cancel := context.WithTimeout(ctx, a.testRequestTimeout())
 	defer cancel()
-	req, err := a.testRequest(ctx, w, in.TestID, in.EventType, time.Now(), a.Signer.Headers)
+	req, err := a.testRequest(ctx, w, in.TestID, in.EventType, time.Now(), a.Signer.HeadersWith)
 	if err != nil {
 		// What cannot be rendered or signed now never will be.
 		return res, temporal.NewNonRetryableApplicationError("cannot build the test request: "+err.Error(), ErrorTypeTestFailed, err)
@@ -148,7 +148,7 @@ func (a *Activities) forged() (signFunc, error) {
 		}
 		forger.Keys = &keys
 	}
-	return func(_, msgID string, at time.Time, body []byte) (http.Header, error) {
+	return func(_ []string, msgID string, at time.Time, body []byte) (http.Header, error) {
 		return forger.Headers(secret, msgID, at, body)
 	}, nil
 }

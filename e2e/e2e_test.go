@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -78,6 +79,9 @@ type systemOptions struct {
 	// processes have: the worker's holds its metrics, the backlog and the
 	// Temporal SDK's metrics of its client.
 	metrics bool
+	// workerProcess starts a second worker as an OS process of its own
+	// (startWorkerProcess), on the same Temporal, database and task queue.
+	workerProcess bool
 }
 
 func startSystem(t testing.TB) *system { return startSystemWith(t, systemOptions{}) }
@@ -90,10 +94,14 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 
 	var store *models.Store
 	var outage *modelstest.Outage
-	if opts.outage {
+	var dsn string
+	switch {
+	case opts.outage:
+		require.False(t, opts.workerProcess, "an outage cuts only this process's database off")
 		store, outage = modelstest.OpenWithOutage(t)
-	} else {
-		store = modelstest.Open(t)
+	default:
+		dsn = modelstest.DSN(t)
+		store = modelstest.OpenAt(t, dsn)
 	}
 	key, err := signing.GenerateKeyPair()
 	require.NoError(t, err)
@@ -126,6 +134,10 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	}
 	w := newWorker()
 	require.NoError(t, w.Start())
+	if opts.workerProcess {
+		startWorkerProcess(t, workerProcessConfig{TemporalAddress: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace(),
+			TaskQueue: taskQueue, DSN: dsn, SigningKey: key.SecretKeyString(), Settings: settings})
+	}
 
 	api := httptest.NewServer(nil)
 	t.Cleanup(api.Close)
@@ -204,6 +216,9 @@ type receiver struct {
 	delay    time.Duration
 	requests []receivedRequest
 	arrived  chan receivedRequest
+	// concurrent counts the deliveries being answered now, and
+	// mostConcurrent the most there were at once.
+	concurrent, mostConcurrent atomic.Int64
 
 	// forgeriesExpected answers a request whose signatures do not verify
 	// 401 without failing the test (Check now sends such on purpose);
@@ -228,6 +243,10 @@ func newReceiver(t testing.TB) *receiver {
 
 func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodPost {
+		n := rc.concurrent.Add(1)
+		defer rc.concurrent.Add(-1)
+		for most := rc.mostConcurrent.Load(); n > most && !rc.mostConcurrent.CompareAndSwap(most, n); most = rc.mostConcurrent.Load() {
+		}
 		time.Sleep(rc.delay)
 	}
 	rc.mu.Lock()
@@ -261,7 +280,7 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	case len(rc.requests) < rc.failFirst || (rc.failFirstAttempts && r.Header.Get(activities.HeaderAttempt) == "1"):
 		got.Status = http.StatusServiceUnavailable
 	}
-	if got.Status == http.StatusServiceUnavailable {
+	if got.Status == http.StatusServiceUnavailable || got.Status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", cmp.Or(rc.retryAfter, "1"))
 	}
 	rc.requests = append(rc.requests, got)

@@ -41,9 +41,13 @@ type Delivery struct {
 	// NextAttemptAt is when the next attempt is due, while pending and
 	// after a failed attempt; the running workflow has the final word.
 	NextAttemptAt *time.Time `json:"next_attempt_at"`
-	CreatedAt     time.Time  `gorm:"index:idx_deliveries_webhook_created,priority:2" json:"created_at"`
-	UpdatedAt     time.Time  `json:"updated_at"`
-	CompletedAt   *time.Time `json:"completed_at"`
+	// ReservedSlotAt is the request slot of its webhook's rate limit that
+	// a throttled delivery reserved: its next attempt goes then, using it,
+	// rather than reserving another. Cleared by the attempt.
+	ReservedSlotAt *time.Time `json:"-"`
+	CreatedAt      time.Time  `gorm:"index:idx_deliveries_webhook_created,priority:2" json:"created_at"`
+	UpdatedAt      time.Time  `json:"updated_at"`
+	CompletedAt    *time.Time `json:"completed_at"`
 	// FailureReason says why a failed delivery gave up.
 	FailureReason string `gorm:"size:1024;not null;default:''" json:"failure_reason,omitempty"`
 }

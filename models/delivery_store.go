@@ -97,7 +97,7 @@ func (s *Store) RecordAttempt(ctx context.Context, att *DeliveryAttempt, status 
 		}
 		now := Now()
 		updates := map[string]any{"attempts": att.Number, "status": status, "updated_at": now,
-			"last_attempt_at": att.StartedAt, "next_attempt_at": nil}
+			"last_attempt_at": att.StartedAt, "next_attempt_at": nil, "reserved_slot_at": nil}
 		switch status {
 		case DeliveryPending:
 			updates["next_attempt_at"] = nextAttemptAt

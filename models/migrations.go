@@ -12,7 +12,7 @@ var allModels = []any{
 	&Account{}, &APIKey{}, &IdempotentRequest{},
 	&Database{}, &Collection{}, &Profile{}, &Subprofile{},
 	&Message{}, &Link{}, &Event{}, &Webhook{}, &Delivery{}, &DeliveryAttempt{},
-	&Lease{}, &Recovery{},
+	&Lease{}, &Recovery{}, &WebhookFlow{}, &WebhookFlowSlot{},
 }
 
 // migrations are the versioned schema changes after the initial schema.
@@ -29,6 +29,9 @@ var migrations = []*gormigrate.Migration{
 	migrateRecoveries,
 	migrateDeliveriesStatus,
 	migrationOpeventsSubjectWebhook,
+	migrationOpeventsPreviousSecret,
+	migrationWebhookHeaders,
+	migrateFlowControl,
 	migrateHeldActiveSince,
 	migrateWebhookHealth,
 }

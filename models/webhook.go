@@ -72,15 +72,35 @@ type Webhook struct {
 	// webhook while it had disabled it, and what the receiver answered.
 	LastProbeAt     *time.Time `json:"last_probe_at"`
 	LastProbeResult *string    `gorm:"size:255" json:"last_probe_result"`
+	// MaxRPS limits the requests per second sent to the webhook, across
+	// all workers (nil: unlimited); MaxInFlight limits the requests to it
+	// under way at once. See WebhookFlow.
+	MaxRPS      *float64 `json:"max_rps"`
+	MaxInFlight int      `gorm:"not null;default:10" json:"max_in_flight"`
 	// Secret is the Standard Webhooks signing secret (whsec_…). It leaves
 	// the API only in the create response.
 	Secret string `gorm:"size:128;not null" json:"-"`
+	// PreviousSecret is the secret before the last rotation: requests are
+	// signed with it too, after the new one, until PreviousSecretExpiresAt.
+	PreviousSecret          string     `gorm:"size:128;not null;default:''" json:"-"`
+	PreviousSecretExpiresAt *time.Time `json:"-"`
+	// Headers are sent with every request to the webhook (never with the
+	// verification file's fetch); the API shows them masked.
+	Headers WebhookHeaders `gorm:"serializer:json;type:text" json:"-"`
 	// VerificationToken is both the random part of the verification file's
 	// name and, separately, its content.
 	VerificationFile    string    `gorm:"size:128;not null" json:"-"`
 	VerificationContent string    `gorm:"size:128;not null" json:"-"`
 	CreatedAt           time.Time `json:"created_at"`
 	UpdatedAt           time.Time `json:"updated_at"`
+}
+
+// InFlightLimit is how many requests to the webhook may be under way at once.
+func (w *Webhook) InFlightLimit() int {
+	if w.MaxInFlight <= 0 {
+		return DefaultMaxInFlight
+	}
+	return w.MaxInFlight
 }
 
 // ErrWebhookUnverified refuses to send anything to a webhook whose owner
@@ -101,6 +121,15 @@ func (w *Webhook) TestEventType() EventType {
 		return EventTypes[0]
 	}
 	return w.Events[0]
+}
+
+// SigningSecrets are the secrets a request sent at at is signed with: the
+// current one, and during a rotation's grace period the previous one after it.
+func (w *Webhook) SigningSecrets(at time.Time) []string {
+	if w.PreviousSecret != "" && w.PreviousSecretExpiresAt != nil && at.Before(*w.PreviousSecretExpiresAt) {
+		return []string{w.Secret, w.PreviousSecret}
+	}
+	return []string{w.Secret}
 }
 
 // Subscribes reports whether the webhook wants events of type t.

@@ -8,6 +8,12 @@ type WebhookEdit struct {
 	Events      []EventType
 	Format      *PayloadFormat
 	Description *string
+	// Headers, when set, replaces the custom headers; pointing at nil
+	// clears them.
+	Headers *WebhookHeaders
+	// MaxRPS, when set, is the new max_rps (pointing at nil: unlimited).
+	MaxRPS      **float64
+	MaxInFlight *int
 	// Scope, when set, replaces the database and the collection together:
 	// they were checked as a pair, so they are written as one.
 	Scope *WebhookScope
@@ -31,6 +37,19 @@ func (e WebhookEdit) Change() Change {
 	}
 	if e.Description != nil {
 		c = c.Set("description", *e.Description)
+	}
+	if e.Headers != nil {
+		if *e.Headers == nil {
+			c = c.Set("headers", nil)
+		} else {
+			c = c.SetJSON("headers", *e.Headers)
+		}
+	}
+	if e.MaxRPS != nil {
+		c = c.Set("max_rps", *e.MaxRPS)
+	}
+	if e.MaxInFlight != nil {
+		c = c.Set("max_in_flight", *e.MaxInFlight)
 	}
 	if e.Scope != nil {
 		c = c.Set("database_id", e.Scope.DatabaseID).Set("collection_id", e.Scope.CollectionID)

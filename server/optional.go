@@ -2,14 +2,20 @@ package server
 
 import "encoding/json"
 
-// nullableID is a PATCH field that distinguishes "absent" (leave alone)
+// nullable is a PATCH field that distinguishes "absent" (leave alone)
 // from null (clear) and a value (set).
-type nullableID struct {
+type nullable[T any] struct {
 	Set   bool
-	Value *string
+	Value T
 }
 
-func (n *nullableID) UnmarshalJSON(data []byte) error {
+func (n *nullable[T]) UnmarshalJSON(data []byte) error {
 	n.Set = true
 	return json.Unmarshal(data, &n.Value)
 }
+
+// nullableID is a reference that may be cleared.
+type nullableID = nullable[*string]
+
+// nullableNumber is a number that may be cleared.
+type nullableNumber = nullable[*float64]

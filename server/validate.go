@@ -10,6 +10,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/net/http/httpguts"
+
+	"github.com/hookflow/hookflow/models"
 )
 
 // fieldErrors collects validation failures of one request.
@@ -62,6 +65,38 @@ func (e *fieldErrors) email(field string, v *string) {
 	addr, err := mail.ParseAddress(*v)
 	if err != nil || addr.Address != *v || len(*v) > 320 || strings.IndexFunc(*v, invisible) >= 0 {
 		e.add(field, "must be a plain e-mail address like name@example.com")
+	}
+}
+
+// headers checks a webhook's custom headers: how many, names that are
+// HTTP tokens given once (whatever their case) and not hookflow's own,
+// values that fit in a header line.
+func (e *fieldErrors) headers(field string, h map[string]string) {
+	if len(h) > models.MaxWebhookHeaders {
+		e.add(field, fmt.Sprintf("must have at most %d headers", models.MaxWebhookHeaders))
+		return
+	}
+	seen := map[string]string{}
+	for name, value := range h {
+		at := field + "." + name
+		switch lower := strings.ToLower(name); {
+		case !httpguts.ValidHeaderFieldName(name):
+			e.add(at, "must be a header name: letters, digits and !#$%&'*+-.^_`|~")
+		case models.ReservedHeader(name):
+			e.add(at, "is set by hookflow itself (webhook-*, Hookflow-*, Content-*, Host, User-Agent and the connection's own headers cannot be replaced)")
+		case seen[lower] != "":
+			e.add(at, fmt.Sprintf("is given twice (as %q too); header names are case-insensitive", seen[lower]))
+		default:
+			seen[lower] = name
+		}
+		switch {
+		case value == "" || strings.TrimSpace(value) != value:
+			e.add(at, "must have a value without leading or trailing spaces")
+		case len(value) > models.MaxWebhookHeaderValue:
+			e.add(at, fmt.Sprintf("must be at most %d bytes", models.MaxWebhookHeaderValue))
+		case !httpguts.ValidHeaderFieldValue(value):
+			e.add(at, "must not contain control characters")
+		}
 	}
 }
 

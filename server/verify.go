@@ -24,7 +24,7 @@ func (s *Server) verifyWebhook(c *gin.Context) {
 		return
 	}
 	if w.Status == models.WebhookActive || w.VerifiedAt != nil {
-		respondTagged(c, http.StatusOK, webhookViewOf(w))
+		respondTagged(c, http.StatusOK, s.webhookViews(c)(w))
 		return
 	}
 	if s.Workflows == nil {
@@ -49,7 +49,7 @@ func (s *Server) verifyWebhook(c *gin.Context) {
 		return
 	}
 	if w, ok = load[models.Webhook](c, s.Store, "webhook"); ok {
-		respondTagged(c, http.StatusOK, webhookViewOf(w))
+		respondTagged(c, http.StatusOK, s.webhookViews(c)(w))
 	}
 }
 

@@ -56,7 +56,7 @@ func (s *Server) moveWebhook(transition func(models.WebhookStatus) models.Webhoo
 			return
 		}
 		s.movedWebhook(c, w, from)
-		respondTagged(c, http.StatusOK, webhookViewOf(w))
+		respondTagged(c, http.StatusOK, s.webhookViews(c)(w))
 	}
 }
 

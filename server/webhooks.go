@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -17,21 +18,29 @@ import (
 )
 
 type webhookInput struct {
-	URL          *string               `json:"url"`
-	Events       []models.EventType    `json:"events"`
-	DatabaseID   nullableID            `json:"database_id"`
-	CollectionID nullableID            `json:"collection_id"`
-	Format       *models.PayloadFormat `json:"format"`
-	Description  *string               `json:"description"`
-	Status       *models.WebhookStatus `json:"status"`
+	URL          *string                     `json:"url"`
+	Events       []models.EventType          `json:"events"`
+	DatabaseID   nullableID                  `json:"database_id"`
+	CollectionID nullableID                  `json:"collection_id"`
+	Format       *models.PayloadFormat       `json:"format"`
+	Description  *string                     `json:"description"`
+	Status       *models.WebhookStatus       `json:"status"`
+	Headers      nullable[map[string]string] `json:"headers"`
+	MaxRPS       nullableNumber              `json:"max_rps"`
+	MaxInFlight  *float64                    `json:"max_in_flight"`
 }
 
 // webhookView is a webhook as the API shows it. The secret and the
 // verification file content appear only in the create response.
 type webhookView struct {
 	*models.Webhook
-	Secret       string            `json:"secret,omitempty"`
-	Verification *verificationFile `json:"verification,omitempty"`
+	// Headers are the custom headers, their values masked.
+	Headers map[string]string `json:"headers"`
+	// Flow is the webhook's flow control as it stands: live state, which
+	// the webhook's ETag (its row version) does not cover.
+	Flow         *models.FlowStatus `json:"flow"`
+	Secret       string             `json:"secret,omitempty"`
+	Verification *verificationFile  `json:"verification,omitempty"`
 }
 
 type verificationFile struct {
@@ -39,7 +48,22 @@ type verificationFile struct {
 	Content  string `json:"content"`
 }
 
-func webhookViewOf(w *models.Webhook) webhookView { return webhookView{Webhook: w} }
+// webhookViews shows webhooks with their flow control as it stands and
+// their custom headers masked. A flow that cannot be read is shown as null
+// (and logged): the webhook itself was read.
+func (s *Server) webhookViews(c *gin.Context) func(*models.Webhook) webhookView {
+	now := models.Now()
+	return func(w *models.Webhook) webhookView {
+		view := webhookView{Webhook: w, Headers: w.Headers.Masked()}
+		flow, err := s.Store.WebhookFlowStatus(c.Request.Context(), w, now)
+		if err != nil {
+			_ = c.Error(err)
+			return view
+		}
+		view.Flow = &flow
+		return view
+	}
+}
 
 func (s *Server) routeWebhooks(v1 *gin.RouterGroup) {
 	v1.POST("/webhooks", s.createWebhook)
@@ -50,6 +74,7 @@ func (s *Server) routeWebhooks(v1 *gin.RouterGroup) {
 	v1.GET("/webhooks/:id/verification-file", s.downloadVerificationFile)
 	v1.POST("/webhooks/:id/verify", s.verifyWebhook)
 	v1.POST("/webhooks/:id/test", s.testWebhook)
+	v1.POST("/webhooks/:id/rotate-secret", s.rotateSecret)
 	v1.POST("/webhooks/check", s.checkWebhooks)
 	s.routeWebhookLifecycle(v1)
 	v1.GET("/databases/:id/webhooks", s.listDatabaseWebhooks)
@@ -97,6 +122,11 @@ func (s *Server) createWebhook(c *gin.Context) {
 	}
 	setIf(&w.Format, in.Format)
 	setIf(&w.Description, in.Description)
+	w.Headers = in.Headers.Value
+	w.MaxRPS, w.MaxInFlight = in.MaxRPS.Value, models.DefaultMaxInFlight
+	if in.MaxInFlight != nil {
+		w.MaxInFlight = int(*in.MaxInFlight)
+	}
 	secret, err := signing.NewSecret()
 	if err != nil {
 		_ = c.Error(err)
@@ -109,7 +139,10 @@ func (s *Server) createWebhook(c *gin.Context) {
 		return
 	}
 	s.startVerification(c, w.ID)
-	view := webhookViewOf(&w)
+	view := webhookView{Webhook: &w, Headers: w.Headers.Masked(), Flow: &models.FlowStatus{}}
+	if w.MaxRPS != nil {
+		view.Flow.EffectiveRPS = w.MaxRPS
+	}
 	view.Secret = w.Secret
 	view.Verification = &verificationFile{Filename: w.VerificationFile, Content: w.VerificationContent}
 	respondTagged(c, http.StatusCreated, view)
@@ -139,6 +172,17 @@ func (in *webhookInput) validate(errs *fieldErrors) {
 		errs.add("format", `must be "json" or "form"`)
 	}
 	errs.optionalText("description", in.Description, 1024)
+	if in.Headers.Set {
+		errs.headers("headers", in.Headers.Value)
+	}
+	if in.MaxRPS.Value != nil && !(*in.MaxRPS.Value > 0 && *in.MaxRPS.Value <= models.MaxMaxRPS) {
+		errs.add("max_rps", fmt.Sprintf("must be a number of requests per second above 0 and at most %d, or null for unlimited", models.MaxMaxRPS))
+	}
+	if in.MaxInFlight != nil {
+		if n := *in.MaxInFlight; n != math.Trunc(n) || n < 1 || n > models.MaxMaxInFlight {
+			errs.add("max_in_flight", fmt.Sprintf("must be a whole number from 1 to %d", models.MaxMaxInFlight))
+		}
+	}
 	if in.Status != nil && !slices.Contains([]models.WebhookStatus{models.WebhookActive, models.WebhookPaused, models.WebhookDisabled}, *in.Status) {
 		errs.add("status", `must be "active", "paused" or "disabled"`)
 	}
@@ -202,6 +246,17 @@ func (in *webhookInput) scope(c *gin.Context, store *models.Store, current model
 // input does not apply to w.
 func (in *webhookInput) edit(c *gin.Context, tx *models.Store, url string, w *models.Webhook) (models.WebhookEdit, bool) {
 	edit := models.WebhookEdit{Events: in.Events, Format: in.Format, Description: in.Description}
+	if in.Headers.Set {
+		headers := models.WebhookHeaders(in.Headers.Value)
+		edit.Headers = &headers
+	}
+	if in.MaxRPS.Set {
+		edit.MaxRPS = &in.MaxRPS.Value
+	}
+	if in.MaxInFlight != nil {
+		n := int(*in.MaxInFlight)
+		edit.MaxInFlight = &n
+	}
 	status := w.Status
 	if in.URL != nil && url != w.URL {
 		t := models.ChangeWebhookURL(url)
@@ -229,7 +284,7 @@ func (in *webhookInput) edit(c *gin.Context, tx *models.Store, url string, w *mo
 
 func (s *Server) getWebhook(c *gin.Context) {
 	if w, ok := load[models.Webhook](c, s.Store, "webhook"); ok {
-		respondTagged(c, http.StatusOK, webhookViewOf(w))
+		respondTagged(c, http.StatusOK, s.webhookViews(c)(w))
 	}
 }
 
@@ -275,7 +330,7 @@ func (s *Server) updateWebhook(c *gin.Context) {
 		s.startVerification(c, w.ID)
 	}
 	s.movedWebhook(c, w, from)
-	respondTagged(c, http.StatusOK, webhookViewOf(w))
+	respondTagged(c, http.StatusOK, s.webhookViews(c)(w))
 }
 
 func (s *Server) deleteWebhook(c *gin.Context) {
@@ -332,18 +387,18 @@ func (s *Server) listWebhooks(c *gin.Context) {
 		}
 		filters = append(filters, models.Where("collection_id = ?", id))
 	}
-	respondList(c, filters, webhookViewOf, s.Store)
+	respondList(c, filters, s.webhookViews(c), s.Store)
 }
 
 func (s *Server) listDatabaseWebhooks(c *gin.Context) {
 	if db, ok := load[models.Database](c, s.Store, "database"); ok {
-		respondList(c, []models.Filter{models.Where("database_id = ?", db.ID)}, webhookViewOf, s.Store)
+		respondList(c, []models.Filter{models.Where("database_id = ?", db.ID)}, s.webhookViews(c), s.Store)
 	}
 }
 
 func (s *Server) listCollectionWebhooks(c *gin.Context) {
 	if col, ok := load[models.Collection](c, s.Store, "collection"); ok {
-		respondList(c, []models.Filter{models.Where("collection_id = ?", col.ID)}, webhookViewOf, s.Store)
+		respondList(c, []models.Filter{models.Where("collection_id = ?", col.ID)}, s.webhookViews(c), s.Store)
 	}
 }
 

@@ -24,32 +24,46 @@ type Signer struct {
 // webhook-signature separated by a space; v1 comes first. The time is
 // truncated to whole seconds, as the header carries unix seconds.
 func (s Signer) Headers(secret, msgID string, at time.Time, body []byte) (http.Header, error) {
+	return s.HeadersWith([]string{secret}, msgID, at, body)
+}
+
+// HeadersWith is Headers with a v1 signature for each of secrets, in
+// order (the new secret and then the old one, while a rotated secret's
+// grace period lasts), before v1a: receivers accept a request if any of
+// them verifies, so both the old and the new secret work meanwhile.
+func (s Signer) HeadersWith(secrets []string, msgID string, at time.Time, body []byte) (http.Header, error) {
 	if err := checkMsgID(msgID); err != nil {
 		return nil, err
 	}
-	wh, err := webhookForSecret(secret)
-	if err != nil {
-		return nil, err
+	if len(secrets) == 0 {
+		return nil, errors.New("signing: no webhook secret")
 	}
 	unix := at.Unix()
-	// v1 comes from the official library so it is byte-for-byte what every
-	// receiver library computes.
-	v1, err := wh.Sign(msgID, time.Unix(unix, 0), body)
-	if err != nil {
-		return nil, fmt.Errorf("signing: v1: %w", err)
+	sigs := make([]string, 0, len(secrets)+1)
+	for _, secret := range secrets {
+		wh, err := webhookForSecret(secret)
+		if err != nil {
+			return nil, err
+		}
+		// v1 comes from the official library so it is byte-for-byte what
+		// every receiver library computes.
+		v1, err := wh.Sign(msgID, time.Unix(unix, 0), body)
+		if err != nil {
+			return nil, fmt.Errorf("signing: v1: %w", err)
+		}
+		sigs = append(sigs, v1)
 	}
-	sig := v1
 	if s.Keys != nil {
 		v1a, err := signV1a(s.Keys.Private, msgID, unix, body)
 		if err != nil {
 			return nil, err
 		}
-		sig += " " + v1a
+		sigs = append(sigs, v1a)
 	}
 	h := make(http.Header, 3)
 	h.Set(standardwebhooks.HeaderWebhookID, msgID)
 	h.Set(standardwebhooks.HeaderWebhookTimestamp, strconv.FormatInt(unix, 10))
-	h.Set(standardwebhooks.HeaderWebhookSignature, sig)
+	h.Set(standardwebhooks.HeaderWebhookSignature, strings.Join(sigs, " "))
 	return h, nil
 }
 

@@ -39,6 +39,43 @@ func TestHeadersVerifyWithTheOfficialLibrary(t *testing.T) {
 	}
 }
 
+// While a rotated secret's grace period lasts, the new and the old secret
+// each sign (new first), and the official library accepts the request with
+// either; a third secret does not verify.
+func TestHeadersWithTwoSecretsVerifyWithEither(t *testing.T) {
+	newSecret, _ := NewSecret()
+	oldSecret, _ := NewSecret()
+	other, _ := NewSecret()
+	keys := mustKeyPair(t)
+	body := []byte(`{"type":"open"}`)
+	at := time.Now()
+	h, err := Signer{Keys: &keys}.HeadersWith([]string{newSecret, oldSecret}, "msg_2", at, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries := strings.Split(h.Get("webhook-signature"), " ")
+	if len(entries) != 3 || !strings.HasPrefix(entries[0], "v1,") || !strings.HasPrefix(entries[1], "v1,") || !strings.HasPrefix(entries[2], "v1a,") {
+		t.Fatalf("signature header %q: want v1 (new), v1 (old), v1a", h.Get("webhook-signature"))
+	}
+	for name, secret := range map[string]string{"new": newSecret, "old": oldSecret} {
+		wh, _ := standardwebhooks.NewWebhook(secret)
+		if err := wh.Verify(body, h); err != nil {
+			t.Errorf("the %s secret does not verify: %v", name, err)
+		}
+	}
+	onlyNew, _ := Signer{}.HeadersWith([]string{newSecret}, "msg_2", at, body)
+	if first, _, _ := strings.Cut(h.Get("webhook-signature"), " "); first != onlyNew.Get("webhook-signature") {
+		t.Errorf("first signature %q, want the new secret's %q", first, onlyNew.Get("webhook-signature"))
+	}
+	wh, _ := standardwebhooks.NewWebhook(other)
+	if err := wh.Verify(body, h); !errors.Is(err, standardwebhooks.ErrNoMatchingSignature) {
+		t.Errorf("another secret: err %v, want no matching signature", err)
+	}
+	if _, err := (Signer{}).HeadersWith(nil, "msg_2", time.Now(), body); err == nil {
+		t.Error("no secret signed anyway")
+	}
+}
+
 func TestHeadersFormat(t *testing.T) {
 	secret, _ := NewSecret()
 	keys := mustKeyPair(t)

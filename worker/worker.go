@@ -15,7 +15,8 @@ import (
 const DefaultTaskQueue = "hookflow"
 
 // New returns a worker with the workflows and activities registered; call
-// Run or Start on it. Without acts.Runs, the reconciler asks c.
+// Run or Start on it. Without acts.Runs, the reconciler and operational
+// events ask c.
 func New(c client.Client, taskQueue string, acts *activities.Activities, opts worker.Options) worker.Worker {
 	if acts.Runs == nil {
 		acts.Runs = workflows.Starter{Client: c, TaskQueue: taskQueue}

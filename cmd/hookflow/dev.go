@@ -14,6 +14,7 @@ import (
 
 	"github.com/hookflow/hookflow/config"
 	"github.com/hookflow/hookflow/devstack"
+	"github.com/hookflow/hookflow/server"
 	"github.com/hookflow/hookflow/telemetry"
 	"github.com/hookflow/hookflow/workflows"
 )
@@ -126,7 +127,9 @@ func runDev(ctx context.Context, log *slog.Logger, cfg config.Config) (err error
 	serveCtx, stopServing := context.WithCancel(ctx)
 	defer stopServing()
 	served := make(chan error, 2)
-	go func() { served <- serveHTTP(serveCtx, log, "API", apiLn, srv.Handler(), apiTimeouts) }()
+	go func() {
+		served <- serveHTTP(serveCtx, log, "API", server.ProblemListener(apiLn), srv.Handler(), apiTimeouts)
+	}()
 	// The Web UI's answers may stream; only idle and half-sent requests are cut.
 	uiTimeouts := httpTimeouts{ReadHeader: apiTimeouts.ReadHeader, Idle: apiTimeouts.Idle}
 	go func() { served <- serveHTTP(serveCtx, log, "Web UI", uiLn, ui, uiTimeouts) }()

@@ -59,7 +59,7 @@ func runServer(ctx context.Context, log *slog.Logger, cfg config.Config) error {
 		return err
 	}
 	stopBackground := startAPIBackground(ctx, log, srv)
-	err = serveHTTP(ctx, log, "API", ln, srv.Handler(), apiTimeouts)
+	err = serveHTTP(ctx, log, "API", server.ProblemListener(ln), srv.Handler(), apiTimeouts)
 	stopBackground()
 	return err
 }

@@ -57,7 +57,14 @@ func DSN(t testing.TB) string {
 // Open returns a migrated store on a fresh database, closed after the test.
 func Open(t testing.TB) *models.Store {
 	t.Helper()
-	store, err := models.Open(DSN(t), models.PoolConfig{MaxOpenConns: 10})
+	return OpenAt(t, DSN(t))
+}
+
+// OpenAt returns a migrated store on the database at dsn (from DSN),
+// closed after the test: for tests that open it in another process too.
+func OpenAt(t testing.TB, dsn string) *models.Store {
+	t.Helper()
+	store, err := models.Open(dsn, models.PoolConfig{MaxOpenConns: 10})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
