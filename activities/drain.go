@@ -15,6 +15,10 @@ const (
 	drainPageDeliveries = 500
 	drainPageTime       = 5 * time.Minute
 	drainBatch          = 50
+	// drainThrottleWait is the longest the drain waits for a slot its
+	// webhook's flow control reserved for a released delivery; a longer
+	// wait hands the delivery to its event's workflow.
+	drainThrottleWait = time.Minute
 )
 
 // DrainProgress is where one run of ReleaseHeldPage left a webhook's drain.
@@ -87,6 +91,21 @@ func (a *Activities) releaseOne(ctx context.Context, d *models.Delivery) (stop b
 	}
 	d.Status = models.DeliveryPending
 	out, err := a.retryOnce(ctx, d, attemptRules{prior: prior})
+	// Throttled by the webhook's flow control (pending, no attempt made):
+	// wait for the slot it reserved and try again, so that the deliveries
+	// after it do not overtake it.
+	for err == nil && out.Status == models.DeliveryPending && d.Attempts == prior && out.NextAttemptAt != nil {
+		wait := time.Until(*out.NextAttemptAt)
+		if wait > drainThrottleWait {
+			break // a long wait is the delivery workflow's to make
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(wait):
+		}
+		out, err = a.retryOnce(ctx, d, attemptRules{prior: prior})
+	}
 	if errors.Is(err, models.ErrConflict) {
 		return false, nil // another attempt of it was recorded meanwhile: not ours
 	}
