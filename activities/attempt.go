@@ -113,7 +113,7 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 		status = classify(r)
 	}
 	adm.release()
-	a.slowDown(ctx, d, w, r, started.Add(r.Latency))
+	a.slowDown(ctx, d, w, r, started, started.Add(r.Latency))
 	if status == models.DeliveryPending && rules.last {
 		status = models.DeliveryFailed
 	}

@@ -137,7 +137,7 @@ func (a *Activities) admitted(ctx context.Context, d *models.Delivery, w *models
 // slowDown is what a 429 or 503 with a Retry-After does to the webhook
 // (models.Store.SlowWebhookFlow). A failure to record it is logged: the
 // attempt is recorded regardless.
-func (a *Activities) slowDown(ctx context.Context, d *models.Delivery, w *models.Webhook, r response, at time.Time) {
+func (a *Activities) slowDown(ctx context.Context, d *models.Delivery, w *models.Webhook, r response, sentAt, at time.Time) {
 	if r.StatusCode != http.StatusTooManyRequests && r.StatusCode != http.StatusServiceUnavailable {
 		return
 	}
@@ -147,7 +147,7 @@ func (a *Activities) slowDown(ctx context.Context, d *models.Delivery, w *models
 		return
 	}
 	retryAfter = min(max(retryAfter, minRetryAfter), s.MaxRetryDelay)
-	f, err := a.Store.SlowWebhookFlow(ctx, w, retryAfter, at)
+	f, err := a.Store.SlowWebhookFlow(ctx, w, retryAfter, sentAt, at)
 	if err != nil {
 		logger(ctx).Error("Webhook not slowed down after a Retry-After", deliveryAttrs(d, "error", err)...)
 		return
