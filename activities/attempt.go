@@ -138,7 +138,7 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 		status = classify(r)
 	}
 	adm.release()
-	a.slowDown(ctx, d, w, r, started.Add(r.Latency))
+	a.slowDown(ctx, d, w, r, started, started.Add(r.Latency))
 	if r.AsksToDisable {
 		status = models.DeliveryHeld
 	} else if status == models.DeliveryPending && rules.last {

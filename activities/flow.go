@@ -26,6 +26,10 @@ const (
 	// releaseTimeout bounds giving an in-flight slot back after the
 	// activity's own context ended.
 	releaseTimeout = 5 * time.Second
+	// minLateSlotTolerance is how late a rate slot may still be used at
+	// high rates, whose interval is shorter than a timer's usual delay:
+	// without it every slot would be late and be replaced, forever.
+	minLateSlotTolerance = 100 * time.Millisecond
 )
 
 // Why an attempt was throttled, for logs and metrics.
@@ -84,13 +88,13 @@ func (a *Activities) admit(ctx context.Context, d *models.Delivery, w *models.We
 }
 
 // lateForRate reports whether a reserved rate slot has passed by more than
-// one interval of the webhook's rate: its timer fired late (busy workers),
+// one interval of the webhook's rate (at least minLateSlotTolerance): its timer fired late (busy workers),
 // or it waited for an in-flight slot. Sent now, it would bunch up with the
 // requests on the slots after it, so it reserves a new slot instead; the
 // old one is lost, which slows the webhook, never speeds it up.
 func lateForRate(f *models.WebhookFlow, w *models.Webhook, slot, now time.Time) bool {
 	rps, limited := f.Rate(w.MaxRPS, now)
-	return limited && now.Sub(slot) > time.Duration(float64(time.Second)/rps)
+	return limited && now.Sub(slot) > max(time.Duration(float64(time.Second)/rps), minLateSlotTolerance)
 }
 
 // inFlightWait is how long a delivery that has waited for an in-flight
@@ -133,7 +137,7 @@ func (a *Activities) admitted(ctx context.Context, d *models.Delivery, w *models
 // slowDown is what a 429 or 503 with a Retry-After does to the webhook
 // (models.Store.SlowWebhookFlow). A failure to record it is logged: the
 // attempt is recorded regardless.
-func (a *Activities) slowDown(ctx context.Context, d *models.Delivery, w *models.Webhook, r response, at time.Time) {
+func (a *Activities) slowDown(ctx context.Context, d *models.Delivery, w *models.Webhook, r response, sentAt, at time.Time) {
 	if r.StatusCode != http.StatusTooManyRequests && r.StatusCode != http.StatusServiceUnavailable {
 		return
 	}
@@ -143,7 +147,7 @@ func (a *Activities) slowDown(ctx context.Context, d *models.Delivery, w *models
 		return
 	}
 	retryAfter = min(max(retryAfter, minRetryAfter), s.MaxRetryDelay)
-	f, err := a.Store.SlowWebhookFlow(ctx, w, retryAfter, at)
+	f, err := a.Store.SlowWebhookFlow(ctx, w, retryAfter, sentAt, at)
 	if err != nil {
 		logger(ctx).Error("Webhook not slowed down after a Retry-After", deliveryAttrs(d, "error", err)...)
 		return

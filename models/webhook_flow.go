@@ -27,7 +27,7 @@ const (
 const (
 	aimdCutFactor  = 0.5
 	aimdCutSpacing = time.Second
-	aimdMinRPS     = 1.0 / 60
+	aimdMinRPS     = 1.0
 	aimdRecovery   = time.Minute
 	// usageMarkAge is how often the mark an unlimited webhook's received
 	// rate is measured from moves on (see WebhookFlow.CountedUses).
@@ -228,7 +228,10 @@ func (s *Store) flowUses(ctx context.Context, webhookID string) (int64, error) {
 // (see aimdCutFactor) from the rate it had: its max_rps or where it was
 // recovering to, or, when unlimited, the rate it was receiving. It returns
 // the state it left.
-func (s *Store) SlowWebhookFlow(ctx context.Context, w *Webhook, retryAfter time.Duration, now time.Time) (*WebhookFlow, error) {
+//
+// An answer to a request sent before the last cut does not cut again: it
+// answered the old rate.
+func (s *Store) SlowWebhookFlow(ctx context.Context, w *Webhook, retryAfter time.Duration, sentAt, now time.Time) (*WebhookFlow, error) {
 	for range flowWriteTries {
 		f, err := s.WebhookFlowOf(ctx, w.ID)
 		if err != nil {
@@ -236,7 +239,7 @@ func (s *Store) SlowWebhookFlow(ctx context.Context, w *Webhook, retryAfter time
 		}
 		next := *f
 		next.BlockedUntilMs = max(f.BlockedUntilMs, millis(now.Add(retryAfter)))
-		if f.CutAtMs == 0 || millis(now)-f.CutAtMs >= aimdCutSpacing.Milliseconds() {
+		if f.CutAtMs == 0 || (millis(now)-f.CutAtMs >= aimdCutSpacing.Milliseconds() && millis(sentAt) > f.CutAtMs) {
 			rps, limited := f.Rate(w.MaxRPS, now)
 			if !limited {
 				if rps, err = s.receivedRate(ctx, f, now); err != nil {

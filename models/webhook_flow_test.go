@@ -190,7 +190,7 @@ func TestSlowWebhookFlowCutsTheRateAndItRecovers(t *testing.T) {
 	ctx := t.Context()
 	w := &models.Webhook{ID: models.NewID(models.PrefixWebhook), MaxRPS: rps(10)}
 	now := models.Now()
-	f, err := store.SlowWebhookFlow(ctx, w, 3*time.Second, now)
+	f, err := store.SlowWebhookFlow(ctx, w, 3*time.Second, now, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestSlowWebhookFlowCutsTheRateAndItRecovers(t *testing.T) {
 		t.Fatalf("blocked until %v, want the end of the Retry-After", f.BlockedUntil())
 	}
 	// Answers to requests already under way within a second cut once.
-	if f, err = store.SlowWebhookFlow(ctx, w, time.Second, now.Add(500*time.Millisecond)); err != nil {
+	if f, err = store.SlowWebhookFlow(ctx, w, time.Second, now.Add(400*time.Millisecond), now.Add(500*time.Millisecond)); err != nil {
 		t.Fatal(err)
 	}
 	if r, _ := f.Rate(w.MaxRPS, now); r != 5 {
@@ -245,7 +245,7 @@ func TestSlowWebhookFlowCutsTheRateAndItRecovers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f, err = store.SlowWebhookFlow(ctx, u, time.Second, now.Add(4*time.Second)) // 40 requests in 4 s
+	f, err = store.SlowWebhookFlow(ctx, u, time.Second, now.Add(4*time.Second), now.Add(4*time.Second)) // 40 requests in 4 s
 	if err != nil {
 		t.Fatal(err)
 	}
