@@ -207,7 +207,8 @@ type receiver struct {
 	publicKey  string
 	failFirst  int    // answer 503 to this many requests first
 	retryAfter string // the Retry-After of those answers (default 1 s)
-	// failFirstAttempts answers 503 to every delivery's first attempt.
+	// failFirstAttempts answers 500 to every delivery's first attempt: a
+	// failure without Retry-After, which does not slow the webhook down.
 	failFirstAttempts bool
 	// answer, when set, decides the status of the n-th delivery (from 0)
 	// instead; a 503 carries retryAfter.
@@ -277,8 +278,10 @@ func (rc *receiver) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case rc.answer != nil:
 		got.Status = rc.answer(len(rc.requests))
-	case len(rc.requests) < rc.failFirst || (rc.failFirstAttempts && r.Header.Get(activities.HeaderAttempt) == "1"):
+	case len(rc.requests) < rc.failFirst:
 		got.Status = http.StatusServiceUnavailable
+	case rc.failFirstAttempts && r.Header.Get(activities.HeaderAttempt) == "1":
+		got.Status = http.StatusInternalServerError
 	}
 	if got.Status == http.StatusServiceUnavailable || got.Status == http.StatusTooManyRequests {
 		w.Header().Set("Retry-After", cmp.Or(rc.retryAfter, "1"))

@@ -58,7 +58,7 @@ func deliveredEvents(rc *receiver, n int) []string {
 }
 
 func TestPauseHoldsAndResumeDrainsInEventOrder(t *testing.T) {
-	s := startSystem(t)
+	s := startSystemWith(t, systemOptions{workerProcess: true})
 	message := s.sendMessage(map[string]any{"email": "pat@example.com"}, map[string]any{})
 	rc := newReceiver(t)
 	wh := s.registerWebhook(rc, "delivery")
@@ -78,7 +78,7 @@ func TestPauseHoldsAndResumeDrainsInEventOrder(t *testing.T) {
 }
 
 func TestGoneDisablesTheWebhookAndHoldsLaterEvents(t *testing.T) {
-	s := startSystem(t)
+	s := startSystemWith(t, systemOptions{workerProcess: true})
 	message := s.sendMessage(map[string]any{"email": "gus@example.com"}, map[string]any{})
 	rc := newReceiver(t)
 	rc.answer = func(int) int { return http.StatusGone }
@@ -103,7 +103,7 @@ func TestGoneDisablesTheWebhookAndHoldsLaterEvents(t *testing.T) {
 // the probe brings it back once it answers, its held deliveries arrive in
 // event order, exactly once each, and webhook.recovered says how many.
 func TestFailingWebhookIsDisabledThenProbedBackWithItsHeldDeliveries(t *testing.T) {
-	s := startSystemWith(t, systemOptions{settings: activities.Settings{
+	s := startSystemWith(t, systemOptions{workerProcess: true, settings: activities.Settings{
 		DisableAfter: 2 * time.Second, ProbeMinInterval: time.Second, ProbeMaxInterval: 2 * time.Second,
 		FirstRetryDelay: 200 * time.Millisecond, MaxRetryDelay: 500 * time.Millisecond,
 	}})

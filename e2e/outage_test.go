@@ -39,7 +39,7 @@ func TestNothingIsLostWhenTheDatabaseGoesAway(t *testing.T) {
 	message := s.sendMessage(map[string]any{"email": "dora@example.com"}, map[string]any{})
 	slow := newReceiver(t) // answers 200 after 800 ms: first attempts are in flight
 	slow.delay = 800 * time.Millisecond
-	flaky := newReceiver(t) // answers a first attempt 503: retries are waiting
+	flaky := newReceiver(t) // answers a first attempt 500: retries are waiting
 	flaky.failFirstAttempts = true
 	receivers := []*receiver{slow, flaky}
 	for _, rc := range receivers {
