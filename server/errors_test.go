@@ -43,10 +43,15 @@ func TestRoutingAndAuth(t *testing.T) {
 		}
 	})
 
-	t.Run("every v1 route refuses a missing or wrong token", func(t *testing.T) {
+	t.Run("every v1 route refuses a missing, wrong or revoked token", func(t *testing.T) {
+		account := mustCreate(t, h, "/v1/accounts", map[string]any{"name": "Revoked"})
+		k := do(t, h, http.MethodPost, "/v1/accounts/"+account+"/keys", map[string]any{"name": "old"})
+		want(t, k, http.StatusCreated)
+		want(t, do(t, h, http.MethodDelete, "/v1/accounts/"+account+"/keys/"+k.str("id"), nil), http.StatusNoContent)
 		for _, route := range v1Routes(t, h) {
 			path := strings.ReplaceAll(route.Path, ":id", "db_unknown")
 			for name, auth := range map[string]string{
+				"revoked":         "Bearer " + k.str("key"),
 				"missing":         "",
 				"wrong":           "Bearer wrong-token",
 				"empty bearer":    "Bearer ",
