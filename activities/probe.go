@@ -61,7 +61,7 @@ func (a *Activities) ProbeWebhook(ctx context.Context, req ProbeRequest) (out Pr
 		return ProbeOutcome{Stop: true, Why: "the webhook was deleted"}, nil
 	case err != nil:
 		return out, err
-	case w.Status != models.WebhookDisabled || w.DisabledBy == nil || *w.DisabledBy != models.ActorHookflow:
+	case !w.DisabledByHookflow():
 		return ProbeOutcome{Stop: true, Why: "the webhook is " + string(w.Status) + " by its owner's hand"}, nil
 	case !req.Send:
 		return out, nil
@@ -142,7 +142,7 @@ func (a *Activities) AnnounceDisabled(ctx context.Context, webhookID string) (er
 	if err != nil {
 		return err
 	}
-	if w.Status != models.WebhookDisabled || w.DisabledBy == nil || *w.DisabledBy != models.ActorHookflow || w.DisabledReason == nil {
+	if !w.DisabledByHookflow() || w.DisabledReason == nil {
 		return nil
 	}
 	return a.emit(ctx, models.WebhookDisabledEvent(w, *w.DisabledReason, w.UpdatedAt))

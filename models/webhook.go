@@ -114,6 +114,12 @@ func (w *Webhook) Verified() bool {
 	return w.Status != WebhookUnverified && w.Status != WebhookVerificationFailed
 }
 
+// DisabledByHookflow reports whether hookflow, not the owner, disabled the
+// webhook: only such a webhook is probed and recovers on its own.
+func (w *Webhook) DisabledByHookflow() bool {
+	return w.Status == WebhookDisabled && w.DisabledBy != nil && *w.DisabledBy == ActorHookflow
+}
+
 // TestEventType is the type of the sample event a test sends when none is
 // asked for: the first the webhook subscribes to.
 func (w *Webhook) TestEventType() EventType {

@@ -25,12 +25,12 @@ func TestTokensRefuseForgeries(t *testing.T) {
 	good := tokens.Make(Target{Kind: Click, MessageID: "msg_1", Link: 1})
 	other := NewTokens("other").Make(Target{Kind: Click, MessageID: "msg_1", Link: 1})
 	for name, token := range map[string]string{
-		"other key":     other,
-		"no dot":        "abc",
-		"empty":         "",
-		"bad base64":    "!!!.???",
-		"tampered mac":  good[:len(good)-2] + "AA",
-		"swapped parts": good[len(good)/2:] + "." + good[:len(good)/2],
+		"other key":      other,
+		"no dot":         "abc",
+		"empty":          "",
+		"bad base64":     "!!!.???",
+		"tampered mac":   good[:len(good)-2] + "AA",
+		"swapped parts":  good[len(good)/2:] + "." + good[:len(good)/2],
 		"other spelling": otherSpelling(good),
 	} {
 		if _, err := tokens.Parse(token); err != ErrInvalidToken {

@@ -2,15 +2,12 @@ package workflows
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/hookflow/hookflow/activities"
 	"github.com/hookflow/hookflow/models"
@@ -132,10 +129,8 @@ func TestDrainContinuesAsNewAfterItsPages(t *testing.T) {
 
 	env.ExecuteWorkflow(Drain, DrainInput{WebhookID: "wh_1"})
 
-	var continued *workflow.ContinueAsNewError
-	require.True(t, errors.As(env.GetWorkflowError(), &continued), "err %v", env.GetWorkflowError())
 	var in DrainInput
-	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(continued.Input, &in))
+	requireContinuedAsNew(t, env, &in)
 	require.Equal(t, DrainInput{WebhookID: "wh_1"}, in)
 }
 

@@ -2,15 +2,12 @@ package workflows
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/hookflow/hookflow/activities"
 )
@@ -115,9 +112,7 @@ func TestProbeContinuesAsNewAfterItsProbes(t *testing.T) {
 
 	env.ExecuteWorkflow(Probe, ProbeInput{WebhookID: "wh_1", Probes: 3})
 
-	var continued *workflow.ContinueAsNewError
-	require.True(t, errors.As(env.GetWorkflowError(), &continued), "err %v", env.GetWorkflowError())
 	var in ProbeInput
-	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(continued.Input, &in))
+	requireContinuedAsNew(t, env, &in)
 	require.Equal(t, ProbeInput{WebhookID: "wh_1", Probes: 3 + probesPerRun}, in)
 }

@@ -2,16 +2,13 @@ package workflows
 
 import (
 	"context"
-	"errors"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
-	"go.temporal.io/sdk/converter"
 	"go.temporal.io/sdk/temporal"
 	"go.temporal.io/sdk/testsuite"
-	"go.temporal.io/sdk/workflow"
 
 	"github.com/hookflow/hookflow/activities"
 	"github.com/hookflow/hookflow/models"
@@ -51,10 +48,8 @@ func TestRecoveryContinuesAsNewAfterItsPages(t *testing.T) {
 
 	env.ExecuteWorkflow(Recovery, RecoveryInput{RecoveryID: "rec_1"})
 
-	var continued *workflow.ContinueAsNewError
-	require.True(t, errors.As(env.GetWorkflowError(), &continued), "err %v", env.GetWorkflowError())
 	var in RecoveryInput
-	require.NoError(t, converter.GetDefaultDataConverter().FromPayloads(continued.Input, &in))
+	requireContinuedAsNew(t, env, &in)
 	require.Equal(t, RecoveryInput{RecoveryID: "rec_1"}, in)
 }
 
