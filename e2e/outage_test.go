@@ -47,19 +47,9 @@ func TestNothingIsLostWhenTheDatabaseGoesAway(t *testing.T) {
 		s.registerWebhook(rc, "delivery")
 	}
 
-	var mu sync.Mutex
-	var sent int
-	var accepted []string
-	post := func() {
-		status, body := s.request("POST", "/v1/events", map[string]any{"type": "delivery", "message_id": message["id"]})
-		mu.Lock()
-		defer mu.Unlock()
-		sent++
-		if status == http.StatusAccepted {
-			var event struct{ ID string }
-			require.NoError(t, json.Unmarshal(body, &event))
-			accepted = append(accepted, event.ID)
-		}
+	var book ledger
+	post := func() int {
+		return book.post(s, map[string]any{"type": "delivery", "message_id": message["id"]})
 	}
 	var wg sync.WaitGroup
 	for range 8 {
@@ -70,8 +60,7 @@ func TestNothingIsLostWhenTheDatabaseGoesAway(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	acceptedBefore := len(accepted)
-	require.Equal(t, 40, acceptedBefore, "every event is accepted while the database is up")
+	require.Len(t, book.acceptedIDs(), 40, "every event is accepted while the database is up")
 
 	s.outage.Begin()
 	outageStart := time.Now()
@@ -79,66 +68,23 @@ func TestNothingIsLostWhenTheDatabaseGoesAway(t *testing.T) {
 	for _, rc := range receivers {
 		inFlight += len(rc.received())
 	}
-	t.Logf("database down; %d of %d first attempts had reached a receiver", inFlight, 2*acceptedBefore)
+	t.Logf("database down; %d of %d first attempts had reached a receiver", inFlight, 2*40)
 	for time.Since(outageStart) < outageLength {
-		post() // refused: the event cannot be stored
+		status, body := s.request("POST", "/v1/events", map[string]any{"type": "delivery", "message_id": message["id"]})
+		book.book(t, status, body)
+		require.Equal(t, http.StatusServiceUnavailable, status, "an event that cannot be stored is refused: %s", body)
+		requireProblem(t, body)
+		status, _ = s.request("GET", "/readyz", nil)
+		require.Equal(t, http.StatusServiceUnavailable, status, "/readyz fails while the database is down")
 		time.Sleep(time.Second)
 	}
 	s.outage.End()
 	t.Logf("database back after %v", time.Since(outageStart).Round(time.Second))
 
-	// Wait until every accepted event reached every receiver.
-	delivered := func() (pairs map[string]map[*receiver][]string, duplicates int) {
-		pairs = map[string]map[*receiver][]string{}
-		for _, rc := range receivers {
-			for _, r := range rc.received() {
-				if r.Status != http.StatusOK {
-					continue
-				}
-				id := r.Headers.Get(activities.HeaderEventID)
-				if pairs[id] == nil {
-					pairs[id] = map[*receiver][]string{}
-				}
-				if len(pairs[id][rc]) > 0 {
-					duplicates++
-				}
-				pairs[id][rc] = append(pairs[id][rc], r.Headers.Get("webhook-id"))
-			}
-		}
-		return pairs, duplicates
-	}
-	lost := func() int {
-		pairs, _ := delivered()
-		n := 0
-		for _, id := range accepted {
-			for _, rc := range receivers {
-				if len(pairs[id][rc]) == 0 {
-					n++
-				}
-			}
-		}
-		return n
-	}
-	deadline := time.Now().Add(60 * time.Second)
-	for lost() > 0 && time.Now().Before(deadline) {
-		time.Sleep(200 * time.Millisecond)
-	}
-	recovered := time.Since(outageStart) - outageLength
-
-	pairs, duplicates := delivered()
-	deliveredPairs := 0
-	for _, id := range accepted {
-		deliveredPairs += len(pairs[id])
-		for rc, webhookIDs := range pairs[id] {
-			for _, whid := range webhookIDs {
-				require.Equal(t, webhookIDs[0], whid, "event %s reached %s twice with different webhook-ids", id, rc.URL)
-			}
-		}
-	}
-	t.Logf("sent %d events, accepted %d (%d refused while the database was down); %d deliveries expected, %d delivered, %d duplicates (same webhook-id), %d lost; the last arrived %v after the database came back",
-		sent, len(accepted), sent-len(accepted), 2*len(accepted), deliveredPairs, duplicates, lost(), recovered.Round(100*time.Millisecond))
-	require.Zero(t, lost(), "deliveries lost")
-	require.Less(t, len(accepted), sent, "events sent while the database was down are refused, not accepted")
+	tl := book.awaitDelivered(t, "database outage of "+outageLength.String()+", "+modelstest.Describe(), 60*time.Second, receivers...)
+	t.Logf("the last delivery arrived within %v after the database came back", (time.Since(outageStart) - outageLength).Round(100*time.Millisecond))
+	require.Less(t, tl.Accepted, tl.Sent, "events sent while the database was down are refused, not accepted")
+	accepted := book.acceptedIDs()
 
 	// Every workflow completed with both deliveries succeeded, and every
 	// event is settled; some had their first attempts retried durably.
