@@ -129,8 +129,11 @@ func (a *Activities) checkVerificationFile(ctx context.Context, location, want s
 	if err != nil {
 		return false, check + describeError(err)
 	}
+	if len(body) > verificationBodyBytes {
+		return false, check + "the file is larger than " + strconv.Itoa(verificationBodyBytes) + " bytes"
+	}
 	want = strings.TrimSpace(want)
-	if want == "" || len(body) > verificationBodyBytes || strings.TrimSpace(string(body)) != want {
+	if want == "" || strings.TrimSpace(string(body)) != want {
 		return false, check + "content does not match"
 	}
 	return true, check + "ok"

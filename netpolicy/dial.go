@@ -18,9 +18,10 @@ var ErrForbiddenAddress = errors.New("netpolicy: destination address is not publ
 // AllowPrivate, it refuses to connect to non-public addresses. The check runs
 // in net.Dialer.Control, i.e. on the resolved IP actually being connected to,
 // after DNS: whatever the name resolves to now (DNS rebinding, a changed
-// record, getaddrinfo quirks), an internal host is never reached.
+// record, getaddrinfo quirks), an internal host is never reached. Names are
+// resolved with the policy's Resolver, the same one CheckURL asks.
 func (p Policy) DialContext(timeout time.Duration) func(ctx context.Context, network, addr string) (net.Conn, error) {
-	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}
+	d := &net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second, Resolver: p.Resolver}
 	if !p.AllowPrivate {
 		d.Control = refuseNonPublic
 	}

@@ -4,7 +4,11 @@ package server
 
 import (
 	"context"
+	"fmt"
+	"io"
+	"log/slog"
 	"net/http"
+	"runtime/debug"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -80,7 +84,12 @@ func (s *Server) Handler() http.Handler {
 	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
 		panic("invalid trusted proxies: " + err.Error()) // checked at start-up by the caller
 	}
-	r.Use(gin.CustomRecovery(func(c *gin.Context, _ any) {
+	// A panic is logged through slog, as everything else is, so that it is
+	// in the process's format and the commands' masking of secrets applies;
+	// Gin's own report would go straight to stderr.
+	r.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, recovered any) {
+		slog.Error("panic serving a request", "method", c.Request.Method, "route", c.FullPath(),
+			"panic", fmt.Sprint(recovered), "stack", string(debug.Stack()))
 		abortProblem(c, http.StatusInternalServerError, "internal error")
 	}))
 	r.Use(limitBody(s.MaxBodyBytes))

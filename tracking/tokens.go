@@ -61,16 +61,25 @@ func (t Tokens) Parse(token string) (Target, error) {
 	if err1 != nil || err2 != nil || !hmac.Equal(mac, t.mac(string(payload))) {
 		return Target{}, ErrInvalidToken
 	}
-	parts := strings.Split(string(payload), ":")
+	// The message id is everything between the kind and, for a click, the
+	// last colon, so that Parse undoes Make for any id; the link has one
+	// spelling too ("7", never "07" or "+7").
+	kind, rest, ok := strings.Cut(string(payload), ":")
 	switch {
-	case len(parts) == 2 && parts[0] == string(Open):
-		return Target{Kind: Open, MessageID: parts[1]}, nil
-	case len(parts) == 3 && parts[0] == string(Click):
-		link, err := strconv.Atoi(parts[2])
-		if err != nil || link < 0 {
+	case !ok:
+		return Target{}, ErrInvalidToken
+	case Kind(kind) == Open:
+		return Target{Kind: Open, MessageID: rest}, nil
+	case Kind(kind) == Click:
+		i := strings.LastIndexByte(rest, ':')
+		if i < 0 {
 			return Target{}, ErrInvalidToken
 		}
-		return Target{Kind: Click, MessageID: parts[1], Link: link}, nil
+		link, err := strconv.Atoi(rest[i+1:])
+		if err != nil || link < 0 || strconv.Itoa(link) != rest[i+1:] {
+			return Target{}, ErrInvalidToken
+		}
+		return Target{Kind: Click, MessageID: rest[:i], Link: link}, nil
 	}
 	return Target{}, ErrInvalidToken
 }
