@@ -235,11 +235,13 @@ func TestNothingIsLostWhileTheDatabaseIsReadOnly(t *testing.T) {
 	}
 	wg.Wait()
 	require.Len(t, book.acceptedIDs(), 20, "every event is accepted while the database takes writes")
+	require.Eventually(t, func() bool { return len(flaky.received()) >= 10 }, 30*time.Second, 10*time.Millisecond,
+		"first attempts answered 500 before the database turns read-only")
 
 	s.outage.BeginReadOnly()
 	start := time.Now()
 	before := book.tally(t, receivers...)
-	t.Logf("database read-only with %d of %d deliveries still to make", before.Lost, before.Expected)
+	t.Logf("database read-only with %d of %d deliveries still to make (%d first attempts answered 500 so far)", before.Lost, before.Expected, len(flaky.received()))
 	require.Positive(t, before.Lost, "the database became read-only with deliveries under way")
 	checks := 0
 	for ; time.Since(start) < readOnlyFor; checks++ {
