@@ -9,9 +9,23 @@ import (
 	"github.com/hookflow/hookflow/models/modelstest"
 )
 
-// While the database is down every activity fails retryably, soon to be
-// tried again: nothing is given up, and once it is back the delivery goes on.
+// While the database is down, or up but read-only (refusing every write
+// with SQLITE_READONLY or MySQL's error 1792), every activity fails
+// retryably, soon to be tried again: nothing is given up, and once it
+// takes writes again the delivery goes on.
 func TestDatabaseOutageIsRetriedSoonWithoutLimit(t *testing.T) {
+	for _, fault := range []struct {
+		name       string
+		begin, end func(*modelstest.Outage)
+	}{
+		{"down", (*modelstest.Outage).Begin, (*modelstest.Outage).End},
+		{"read-only", (*modelstest.Outage).BeginReadOnly, (*modelstest.Outage).EndReadOnly},
+	} {
+		t.Run(fault.name, func(t *testing.T) { testOutageIsRetriedSoon(t, fault.name, fault.begin, fault.end) })
+	}
+}
+
+func testOutageIsRetriedSoon(t *testing.T, fault string, begin, end func(*modelstest.Outage)) {
 	store, outage := modelstest.OpenWithOutage(t)
 	a := newActivitiesOn(t, store)
 	a.Settings.MaxOutageRetryDelay = 2 * time.Second
@@ -25,7 +39,7 @@ func TestDatabaseOutageIsRetriedSoonWithoutLimit(t *testing.T) {
 	d := deliveryOf(t, a, pendingEvent.ID, w.ID)
 	newEvent := createEvent(t, a, f, models.EventClick)
 
-	outage.Begin()
+	begin(outage)
 	steps := map[string]func() error{
 		"DeliverFirstAttempts": func() error { _, err := a.DeliverFirstAttempts(t.Context(), newEvent.ID); return err },
 		"RetryDelivery":        func() error { return a.RetryDelivery(t.Context(), d.ID) },
@@ -34,6 +48,11 @@ func TestDatabaseOutageIsRetriedSoonWithoutLimit(t *testing.T) {
 			_, err := (&Activities{Store: store, Runs: fakeRuns{}}).ReconcileEvents(t.Context())
 			return err
 		},
+	}
+	if fault == "read-only" {
+		// With no event due it only reads, which a read-only database
+		// answers: nothing to fail.
+		delete(steps, "ReconcileEvents")
 	}
 	for name, step := range steps {
 		appErr := applicationError(t, step())
@@ -44,7 +63,7 @@ func TestDatabaseOutageIsRetriedSoonWithoutLimit(t *testing.T) {
 			t.Errorf("%s: NextRetryDelay %v, want within the worker's 2s cap", name, delay)
 		}
 	}
-	outage.End()
+	end(outage)
 
 	if n := len(rc.received()); n != 1 {
 		t.Fatalf("receiver got %d requests, want only the one before the outage", n)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -52,6 +53,37 @@ func (l *ledger) book(t testing.TB, status int, body []byte) {
 	l.refused[status]++
 }
 
+// bookBatch books the answer to POST /v1/events/batch: each event of the
+// batch was sent, and each the API stored (now, or before: a duplicate)
+// is accepted.
+func (l *ledger) bookBatch(t testing.TB, events, status int, body []byte) {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sent += events
+	if status != http.StatusAccepted && status != http.StatusOK {
+		if l.refused == nil {
+			l.refused = map[int]int{}
+		}
+		l.refused[status] += events
+		return
+	}
+	var answer struct{ Results []batchResult }
+	require.NoError(t, json.Unmarshal(body, &answer))
+	require.Len(t, answer.Results, events)
+	for _, r := range answer.Results {
+		if r.Status == "accepted" || r.Status == "duplicate" {
+			require.NotEmpty(t, r.ID)
+			l.accepted = append(l.accepted, r.ID)
+		}
+	}
+}
+
+// batchResult is one event's result in a batch answer.
+type batchResult struct {
+	Status, ID string
+}
+
 // acceptedIDs is a copy of the accepted event ids.
 func (l *ledger) acceptedIDs() []string {
 	l.mu.Lock()
@@ -60,7 +92,8 @@ func (l *ledger) acceptedIDs() []string {
 }
 
 // tally is what the receivers got against what was accepted: every
-// accepted event is expected once at each receiver.
+// accepted event is expected once at each receiver (an event accepted
+// again, as the duplicate of a client id, is still one event).
 type tally struct {
 	Sent, Accepted, Expected, Delivered, Duplicates, Lost int
 	Refused                                               map[int]int // by status
@@ -77,11 +110,11 @@ func (tl tally) String() string {
 func (l *ledger) tally(t testing.TB, receivers ...*receiver) tally {
 	t.Helper()
 	l.mu.Lock()
-	tl := tally{Sent: l.sent, Accepted: len(l.accepted), Refused: map[int]int{}}
+	tl := tally{Sent: l.sent, Refused: map[int]int{}}
 	for status, n := range l.refused {
 		tl.Refused[status] = n
 	}
-	accepted := append([]string(nil), l.accepted...)
+	accepted := slices.Compact(slices.Sorted(slices.Values(l.accepted)))
 	l.mu.Unlock()
 
 	type key struct {
@@ -105,6 +138,7 @@ func (l *ledger) tally(t testing.TB, receivers ...*receiver) tally {
 			require.Equal(t, first, webhookID, "event %s reached %s twice with different webhook-ids", k.event, rc.URL)
 		}
 	}
+	tl.Accepted = len(accepted)
 	for _, id := range accepted {
 		for _, rc := range receivers {
 			tl.Expected++

@@ -79,6 +79,9 @@ func storeError(c *gin.Context, err error) {
 		abortProblem(c, http.StatusNotFound, "not found")
 	case errors.Is(err, models.ErrConflict):
 		abortProblem(c, http.StatusConflict, "conflicts with an existing resource")
+	case models.IsReadOnly(err):
+		_ = c.Error(err)
+		abortProblem(c, http.StatusServiceUnavailable, "the database is read-only for now; nothing was stored, try again shortly")
 	default:
 		_ = c.Error(err)
 		abortProblem(c, http.StatusServiceUnavailable, "the database could not complete the request")

@@ -4,6 +4,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -118,9 +119,16 @@ func (s *Server) Handler() http.Handler {
 
 func (s *Server) healthz(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
 
+// readyz says whether the server can take events: whether the database
+// takes a write, which a ping does not tell (a read-only database answers
+// pings, and would refuse every event).
 func (s *Server) readyz(c *gin.Context) {
-	if err := s.Store.Ping(c.Request.Context()); err != nil {
-		abortProblem(c, http.StatusServiceUnavailable, "database unreachable")
+	if err := s.Store.CheckWritable(c.Request.Context()); err != nil {
+		detail := "database unreachable"
+		if errors.Is(err, models.ErrReadOnly) {
+			detail = "the database is read-only"
+		}
+		abortProblem(c, http.StatusServiceUnavailable, detail)
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"status": "ready"})

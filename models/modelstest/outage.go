@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -20,6 +21,11 @@ var ErrDatabaseDown = errors.New("dial tcp: connect: connection refused (modelst
 // drops them, as it does when the server died.
 type Outage struct {
 	down atomic.Bool
+	// readOnly is on while the database refuses writes (BeginReadOnly);
+	// readOnlyOn and readOnlyOff are the dialect's statements that make a
+	// connection refuse writes and take them again.
+	readOnly                atomic.Bool
+	readOnlyOn, readOnlyOff string
 }
 
 // Begin cuts the database off.
@@ -28,6 +34,27 @@ func (o *Outage) Begin() { o.down.Store(true) }
 // End brings it back.
 func (o *Outage) End() { o.down.Store(false) }
 
+// BeginReadOnly makes the database refuse every write with its own
+// read-only error, while it still answers pings and reads: what a SQLite
+// file that became read-only, or a MySQL server switched to read-only, do.
+//
+// It is done per connection, in the session, because the faithful outside
+// ways do not work here: tests run as root, whom a chmod does not stop
+// writing a SQLite file and whom SET GLOBAL read_only does not stop writing
+// to MySQL; reopening SQLite with mode=ro would need every pooled
+// connection replaced. Instead each connection, before its next statement
+// or transaction, runs PRAGMA query_only = ON (SQLite then refuses every
+// write transaction with SQLITE_READONLY, "attempt to write a readonly
+// database") or SET SESSION TRANSACTION READ ONLY (MySQL and MariaDB then
+// refuse every data-changing statement with error 1792): the engine's own
+// refusal, through the driver's own error, as the code under test gets it
+// from a read-only database. A transaction already under way finishes as
+// it began.
+func (o *Outage) BeginReadOnly() { o.readOnly.Store(true) }
+
+// EndReadOnly makes the database take writes again.
+func (o *Outage) EndReadOnly() { o.readOnly.Store(false) }
+
 // Wrap is a models.PoolConfig.WrapConnector.
 func (o *Outage) Wrap(c driver.Connector) driver.Connector { return outageConnector{c, o} }
 
@@ -35,8 +62,12 @@ func (o *Outage) Wrap(c driver.Connector) driver.Connector { return outageConnec
 // does, and the Outage that cuts it off.
 func OpenWithOutage(t testing.TB) (*models.Store, *Outage) {
 	t.Helper()
-	o := &Outage{}
-	store, err := models.Open(DSN(t), models.PoolConfig{MaxOpenConns: 10, WrapConnector: o.Wrap})
+	dsn := DSN(t)
+	o := &Outage{readOnlyOn: "SET SESSION TRANSACTION READ ONLY", readOnlyOff: "SET SESSION TRANSACTION READ WRITE"}
+	if strings.HasPrefix(dsn, models.DialectSQLite+"://") {
+		o.readOnlyOn, o.readOnlyOff = "PRAGMA query_only = ON", "PRAGMA query_only = OFF"
+	}
+	store, err := models.Open(dsn, models.PoolConfig{MaxOpenConns: 10, WrapConnector: o.Wrap})
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -75,6 +106,41 @@ func (c outageConnector) Connect(ctx context.Context) (driver.Conn, error) {
 type outageConn struct {
 	conn driver.Conn
 	o    *Outage
+	// readOnly is whether this connection refuses writes now; inTx is
+	// whether a transaction is under way on it, which keeps its mode.
+	readOnly, inTx bool
+}
+
+// syncReadOnly makes the connection refuse or take writes as the Outage
+// says, between transactions (MySQL cannot change a transaction's mode
+// in the middle of it).
+func (c *outageConn) syncReadOnly(ctx context.Context) error {
+	want := c.o.readOnly.Load()
+	if want == c.readOnly || c.inTx {
+		return nil
+	}
+	stmt := c.o.readOnlyOff
+	if want {
+		stmt = c.o.readOnlyOn
+	}
+	e, ok := c.conn.(driver.ExecerContext)
+	if !ok {
+		return errors.New("modelstest: the driver's connection cannot execute " + stmt)
+	}
+	if _, err := e.ExecContext(ctx, stmt, nil); err != nil {
+		return err
+	}
+	c.readOnly = want
+	return nil
+}
+
+// check fails while the database is down, and otherwise brings the
+// connection's read-only mode up to date.
+func (c *outageConn) check(ctx context.Context) error {
+	if err := c.o.check(); err != nil {
+		return err
+	}
+	return c.syncReadOnly(ctx)
 }
 
 func (c *outageConn) Unwrap() driver.Conn { return c.conn }
@@ -84,7 +150,7 @@ func (c *outageConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (c *outageConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	if err := c.o.check(); err != nil {
+	if err := c.check(ctx); err != nil {
 		return nil, err
 	}
 	var st driver.Stmt
@@ -107,7 +173,7 @@ func (c *outageConn) Begin() (driver.Tx, error) {
 }
 
 func (c *outageConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
-	if err := c.o.check(); err != nil {
+	if err := c.check(ctx); err != nil {
 		return nil, err
 	}
 	var tx driver.Tx
@@ -120,11 +186,12 @@ func (c *outageConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver
 	if err != nil {
 		return nil, err
 	}
-	return &outageTx{tx, c.o}, nil
+	c.inTx = true
+	return &outageTx{tx, c}, nil
 }
 
 func (c *outageConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
-	if err := c.o.check(); err != nil {
+	if err := c.check(ctx); err != nil {
 		return nil, err
 	}
 	if e, ok := c.conn.(driver.ExecerContext); ok {
@@ -134,7 +201,7 @@ func (c *outageConn) ExecContext(ctx context.Context, query string, args []drive
 }
 
 func (c *outageConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
-	if err := c.o.check(); err != nil {
+	if err := c.check(ctx); err != nil {
 		return nil, err
 	}
 	if q, ok := c.conn.(driver.QueryerContext); ok {
@@ -154,7 +221,7 @@ func (c *outageConn) Ping(ctx context.Context) error {
 }
 
 func (c *outageConn) ResetSession(ctx context.Context) error {
-	if err := c.o.check(); err != nil {
+	if err := c.check(ctx); err != nil {
 		return err
 	}
 	if r, ok := c.conn.(driver.SessionResetter); ok {
@@ -236,15 +303,19 @@ func values(args []driver.NamedValue) []driver.Value {
 
 type outageTx struct {
 	tx driver.Tx
-	o  *Outage
+	c  *outageConn
 }
 
 func (t *outageTx) Commit() error {
-	if err := t.o.check(); err != nil {
+	defer func() { t.c.inTx = false }()
+	if err := t.c.o.check(); err != nil {
 		_ = t.tx.Rollback()
 		return err
 	}
 	return t.tx.Commit()
 }
 
-func (t *outageTx) Rollback() error { return t.tx.Rollback() }
+func (t *outageTx) Rollback() error {
+	defer func() { t.c.inTx = false }()
+	return t.tx.Rollback()
+}
