@@ -6,6 +6,7 @@ package e2e
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -58,9 +59,15 @@ type system struct {
 	temporal client.Client
 	ns       string
 	// worker is the running worker; newWorker makes another, as a
-	// restarted worker process would.
+	// restarted worker process would. Nil with systemOptions.onlyWorkerProcess.
 	worker    sdkworker.Worker
 	newWorker func() sdkworker.Worker
+	// workerProcess is the worker process, if one was started;
+	// startWorkerProcess starts another with workerProcessConfig.
+	workerProcess       *workerProcess
+	workerProcessConfig workerProcessConfig
+	// persistent is Temporal when started with systemOptions.persistentTemporal.
+	persistent *persistentTemporal
 	// account, when set, is the account the operator token acts in.
 	account string
 	// apiMetrics and workerMetrics are the registries of the API process
@@ -82,22 +89,42 @@ type systemOptions struct {
 	// workerProcess starts a second worker as an OS process of its own
 	// (startWorkerProcess), on the same Temporal, database and task queue.
 	workerProcess bool
+	// onlyWorkerProcess runs the worker only as an OS process (as
+	// workerProcess), with no in-process worker: killing that process
+	// (s.workerProcess.kill) leaves no worker at all.
+	onlyWorkerProcess bool
+	// persistentTemporal runs Temporal as hookflow dev does (devstack, its
+	// state in a SQLite file, on a fixed port) instead of temporaltest's
+	// in-memory server, so that s.restartTemporal can stop it and start it
+	// again with its state.
+	persistentTemporal bool
+	// sweep, when its Every is set, runs the API's sweeper of undispatched
+	// events with these options, as hookflow server does.
+	sweep server.SweepOptions
 }
 
 func startSystem(t testing.TB) *system { return startSystemWith(t, systemOptions{}) }
 
 func startSystemWith(t testing.TB, opts systemOptions) *system {
-	ts := temporaltest.NewServer()
-	t.Cleanup(ts.Stop)
-	tc := ts.GetDefaultClient()
-	require.NoError(t, worker.EnsureSearchAttributes(t.Context(), tc, ts.GetDefaultNamespace()))
+	var tc client.Client
+	var ns, temporalAddr string
+	var persistent *persistentTemporal
+	if opts.persistentTemporal {
+		persistent = startPersistentTemporal(t)
+		tc, ns, temporalAddr = persistent.client, persistent.namespace, persistent.addr
+	} else {
+		ts := temporaltest.NewServer()
+		t.Cleanup(ts.Stop)
+		tc, ns, temporalAddr = ts.GetDefaultClient(), ts.GetDefaultNamespace(), ts.GetFrontendHostPort()
+	}
+	require.NoError(t, worker.EnsureSearchAttributes(t.Context(), tc, ns))
 
 	var store *models.Store
 	var outage *modelstest.Outage
 	var dsn string
 	switch {
 	case opts.outage:
-		require.False(t, opts.workerProcess, "an outage cuts only this process's database off")
+		require.False(t, opts.workerProcess || opts.onlyWorkerProcess, "an outage cuts only this process's database off")
 		store, outage = modelstest.OpenWithOutage(t)
 	default:
 		dsn = modelstest.DSN(t)
@@ -116,7 +143,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 		sdkMetrics, stopSDKMetrics := telemetry.TemporalMetrics(workerMetrics, slog.Default())
 		t.Cleanup(func() { stopSDKMetrics.Close() })
 		var err error
-		workerClient, err = client.NewClientFromExisting(tc, client.Options{Namespace: ts.GetDefaultNamespace(), MetricsHandler: sdkMetrics})
+		workerClient, err = client.NewClientFromExisting(tc, client.Options{Namespace: ns, MetricsHandler: sdkMetrics})
 		require.NoError(t, err)
 		t.Cleanup(workerClient.Close)
 		actMetrics = activities.NewMetrics(workerMetrics)
@@ -132,16 +159,21 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 			Metrics:   actMetrics,
 		}, sdkworker.Options{})
 	}
-	w := newWorker()
-	require.NoError(t, w.Start())
-	if opts.workerProcess {
-		startWorkerProcess(t, workerProcessConfig{TemporalAddress: ts.GetFrontendHostPort(), Namespace: ts.GetDefaultNamespace(),
-			TaskQueue: taskQueue, DSN: dsn, SigningKey: key.SecretKeyString(), Settings: settings})
+	var w sdkworker.Worker
+	if !opts.onlyWorkerProcess {
+		w = newWorker()
+		require.NoError(t, w.Start())
+	}
+	processConfig := workerProcessConfig{TemporalAddress: temporalAddr, Namespace: ns,
+		TaskQueue: taskQueue, DSN: dsn, SigningKey: key.SecretKeyString(), Settings: settings}
+	var process *workerProcess
+	if opts.workerProcess || opts.onlyWorkerProcess {
+		process = startWorkerProcess(t, processConfig)
 	}
 
 	api := httptest.NewServer(nil)
 	t.Cleanup(api.Close)
-	api.Config.Handler = server.New(server.Options{
+	srv := server.New(server.Options{
 		Store:       store,
 		APIToken:    apiToken,
 		PublicURL:   api.URL,
@@ -150,11 +182,42 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 		Workflows:   workflows.Starter{Client: tc, TaskQueue: taskQueue},
 		SigningKeys: []signing.PublicKey{key.Public()},
 		Metrics:     apiMetrics,
-	}).Handler()
-	s := &system{t: t, api: api, store: store, outage: outage, temporal: tc, ns: ts.GetDefaultNamespace(), worker: w, newWorker: newWorker,
+	})
+	api.Config.Handler = srv.Handler()
+	if opts.sweep.Every > 0 {
+		startSweeper(t, srv, opts.sweep)
+	}
+	s := &system{t: t, api: api, store: store, outage: outage, temporal: tc, ns: ns, worker: w, newWorker: newWorker,
+		workerProcess: process, workerProcessConfig: processConfig, persistent: persistent,
 		apiMetrics: apiMetrics, workerMetrics: workerMetrics}
-	t.Cleanup(func() { s.worker.Stop() })
+	t.Cleanup(func() {
+		if s.worker != nil {
+			s.worker.Stop()
+		}
+	})
 	return s
+}
+
+// startSweeper runs the API's sweeper until the test ends, as hookflow
+// server does beside the API.
+func startSweeper(t testing.TB, srv *server.Server, opts server.SweepOptions) {
+	ctx, stop := context.WithCancel(context.Background())
+	swept := make(chan struct{})
+	go func() {
+		defer close(swept)
+		srv.SweepUndispatched(ctx, opts)
+	}()
+	t.Cleanup(func() {
+		stop()
+		<-swept
+	})
+}
+
+// startWorkerProcess starts a worker process, such as one in place of a
+// killed one, with the system's settings; it becomes s.workerProcess.
+func (s *system) startWorkerProcess() {
+	s.t.Helper()
+	s.workerProcess = startWorkerProcess(s.t, s.workerProcessConfig)
 }
 
 // call makes an API request and decodes the JSON answer into out.

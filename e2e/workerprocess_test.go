@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -93,10 +94,26 @@ func runWorkerProcess(raw string) error {
 	return nil
 }
 
-// startWorkerProcess starts a second worker as an OS process of its own
-// and stops it (killed, as a crash would) when the test ends. Its log is
-// kept in the test's temporary directory and shown if the test failed.
-func startWorkerProcess(t testing.TB, cfg workerProcessConfig) {
+// workerProcess is a running worker process.
+type workerProcess struct {
+	cmd      *exec.Cmd
+	killOnce sync.Once
+}
+
+// kill kills the process with SIGKILL, as a crash or the OOM killer would
+// (no Stop, no goodbye to Temporal), and waits until it is gone.
+func (p *workerProcess) kill() {
+	p.killOnce.Do(func() {
+		_ = p.cmd.Process.Kill()
+		_ = p.cmd.Wait()
+	})
+}
+
+// startWorkerProcess starts a worker as an OS process of its own and kills
+// it (as a crash would) when the test ends, unless the test killed it
+// before. Its log is kept in the test's temporary directory and shown if
+// the test failed.
+func startWorkerProcess(t testing.TB, cfg workerProcessConfig) *workerProcess {
 	t.Helper()
 	raw, err := json.Marshal(cfg)
 	require.NoError(t, err)
@@ -111,13 +128,13 @@ func startWorkerProcess(t testing.TB, cfg workerProcessConfig) {
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
+	p := &workerProcess{cmd: cmd}
 	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		p.kill()
 		logFile.Close()
 		if t.Failed() {
 			if data, err := os.ReadFile(logPath); err == nil {
-				t.Logf("worker process log (tail):\n%s", tail(data, 4000))
+				t.Logf("worker process %d log (tail):\n%s", cmd.Process.Pid, tail(data, 4000))
 			}
 		}
 	})
@@ -142,6 +159,7 @@ func startWorkerProcess(t testing.TB, cfg workerProcessConfig) {
 	case <-time.After(60 * time.Second):
 		t.Fatalf("the worker process was not ready within 60 s; see its log %s", logPath)
 	}
+	return p
 }
 
 func tail(data []byte, n int) []byte {

@@ -165,6 +165,13 @@ func (sw *sweeper) pass(ctx context.Context) error {
 			err := startDelivery(ctx, sw.server.Workflows, sw.server.Store, ref)
 			switch {
 			case err == nil:
+			case ctx.Err() != nil:
+				// The pass ran out of its time (or the sweeper is
+				// stopping) during a start: Temporal did not fail, so the
+				// next tick goes on without backing off. (Backing off
+				// here slowed the sweeping of a long backlog, say after a
+				// Temporal outage, to one pass every MaxBackoff.)
+				return nil
 			case refusedByTemporal(err):
 				sw.skip(ref, err)
 			default:

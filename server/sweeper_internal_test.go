@@ -1,8 +1,13 @@
 package server
 
 import (
+	"context"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/hookflow/hookflow/models"
+	"github.com/hookflow/hookflow/models/modelstest"
 )
 
 func TestSweeperBackoffDoublesUpToItsCap(t *testing.T) {
@@ -21,5 +26,43 @@ func TestSweeperBackoffDoublesUpToItsCap(t *testing.T) {
 	}
 	if b := nextBackoff(0, time.Hour, max); b != max {
 		t.Errorf("first backoff %v with every above the cap, want the cap %v", b, max)
+	}
+}
+
+// slowStarts is a Temporal that answers, slowly: StartDelivery waits for
+// its context. Its other methods are not called here.
+type slowStarts struct {
+	Workflows
+	calls atomic.Int64
+}
+
+func (w *slowStarts) StartDelivery(ctx context.Context, _ *models.Event) error {
+	w.calls.Add(1)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// A pass that runs out of its time (two thirds of the lease) in the middle
+// of a start has not seen Temporal fail: the sweeper does not back off, so
+// a backlog longer than a pass, as after a Temporal outage, is swept one
+// pass a tick rather than one every MaxBackoff.
+func TestSweeperPassOutOfTimeIsNotTemporalFailing(t *testing.T) {
+	store := modelstest.Open(t)
+	now := models.Now()
+	e := models.Event{ID: models.NewID(models.PrefixEvent), Type: models.EventOpen, OccurredAt: now, ReceivedAt: now}
+	if err := store.Create(t.Context(), &e); err != nil {
+		t.Fatal(err)
+	}
+	wf := &slowStarts{}
+	s := New(Options{Store: store, Workflows: wf})
+	t.Cleanup(func() { _ = s.Shutdown(context.Background()) })
+
+	sw := &sweeper{server: s, opts: SweepOptions{Every: time.Second, Lease: 300 * time.Millisecond}.withDefaults()}
+	sw.tick(t.Context())
+	if !sw.held || wf.calls.Load() != 1 {
+		t.Fatalf("the pass made %d starts (lease held: %v), want 1", wf.calls.Load(), sw.held)
+	}
+	if sw.backoff != 0 || !sw.resumeAt.IsZero() {
+		t.Errorf("the sweeper backs off for %v (until %v) after a pass ran out of time", sw.backoff, sw.resumeAt)
 	}
 }
