@@ -33,7 +33,9 @@ import (
 // TemporalDBFile is the name of Temporal's SQLite database in the data directory.
 const TemporalDBFile = "temporal.db"
 
-const clusterName = "active"
+// ClusterName is the name of the Temporal cluster every node hookflow
+// configures belongs to: namespaces written to the store name it as active.
+const ClusterName = "active"
 
 // TemporalOptions configure the embedded Temporal server.
 type TemporalOptions struct {
@@ -87,7 +89,7 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 	if err != nil {
 		return nil, err
 	}
-	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, opts.SearchAttributes)
+	ns, err := sqliteschema.NewNamespaceConfig(ClusterName, opts.Namespace, false, opts.SearchAttributes)
 	if err != nil {
 		return nil, fmt.Errorf("namespace %s: %w", opts.Namespace, err)
 	}
@@ -244,7 +246,7 @@ func serverConfig(host string, port int, sqlCfg *config.SQL) (*config.Config, ma
 }
 
 // baseConfig is what every node hookflow configures shares: one cluster,
-// named clusterName, whose address in the cluster metadata is clusterAddr
+// named ClusterName, whose address in the cluster metadata is clusterAddr
 // and whose clients (the server's own worker service among them) dial
 // frontendAddr; membership broadcast on loopback; archival off.
 func baseConfig(frontendAddr, clusterAddr string, persistence config.Persistence) *config.Config {
@@ -255,10 +257,10 @@ func baseConfig(frontendAddr, clusterAddr string, persistence config.Persistence
 	cfg.ClusterMetadata = &cluster.Config{
 		EnableGlobalNamespace:    false,
 		FailoverVersionIncrement: 10,
-		MasterClusterName:        clusterName,
-		CurrentClusterName:       clusterName,
+		MasterClusterName:        ClusterName,
+		CurrentClusterName:       ClusterName,
 		ClusterInformation: map[string]cluster.ClusterInformation{
-			clusterName: {Enabled: true, InitialFailoverVersion: 1, RPCAddress: clusterAddr},
+			ClusterName: {Enabled: true, InitialFailoverVersion: 1, RPCAddress: clusterAddr},
 		},
 	}
 	cfg.DCRedirectionPolicy.Policy = "noop"
