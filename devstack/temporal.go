@@ -33,7 +33,9 @@ import (
 // TemporalDBFile is the name of Temporal's SQLite database in the data directory.
 const TemporalDBFile = "temporal.db"
 
-const clusterName = "active"
+// ClusterName is the name of the Temporal cluster every node hookflow
+// configures belongs to: namespaces written to the store name it as active.
+const ClusterName = "active"
 
 // TemporalOptions configure the embedded Temporal server.
 type TemporalOptions struct {
@@ -87,7 +89,7 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 	if err != nil {
 		return nil, err
 	}
-	ns, err := sqliteschema.NewNamespaceConfig(clusterName, opts.Namespace, false, opts.SearchAttributes)
+	ns, err := sqliteschema.NewNamespaceConfig(ClusterName, opts.Namespace, false, opts.SearchAttributes)
 	if err != nil {
 		return nil, fmt.Errorf("namespace %s: %w", opts.Namespace, err)
 	}
@@ -103,30 +105,9 @@ func StartTemporal(ctx context.Context, opts TemporalOptions) (*Temporal, error)
 	}
 	level := new(slog.LevelVar)
 	level.Set(opts.LogLevel)
-	logger := newTemporalLogger(opts.Logger, level)
-	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
+	srv, err := startServer(cfg, newTemporalLogger(opts.Logger, level), devDynamicConfig(), temporal.WithStaticHosts(hosts))
 	if err != nil {
 		return nil, err
-	}
-	claimMapper, err := authorization.GetClaimMapperFromConfig(&cfg.Global.Authorization, logger)
-	if err != nil {
-		return nil, err
-	}
-	srv, err := temporal.NewServer(
-		temporal.ForServices(temporal.DefaultServices),
-		temporal.WithConfig(cfg),
-		temporal.WithStaticHosts(hosts),
-		temporal.WithLogger(logger),
-		temporal.WithAuthorizer(authorizer),
-		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
-		temporal.WithDynamicConfigClient(devDynamicConfig()),
-	)
-	if err != nil {
-		return nil, fmt.Errorf("Temporal server: %w", err)
-	}
-	if err := srv.Start(); err != nil {
-		_ = srv.Stop()
-		return nil, fmt.Errorf("start Temporal server: %w", err)
 	}
 	t := &Temporal{srv: srv, addr: cfg.PublicClient.HostPort, dbPath: dbPath, logLevel: level}
 	if err := t.awaitNamespace(ctx, opts.Namespace); err != nil {
@@ -254,32 +235,71 @@ func serverConfig(host string, port int, sqlCfg *config.SQL) (*config.Config, ma
 		hosts[name] = static.SingleLocalHost(net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
 	}
 
-	var cfg config.Config
-	cfg.Global.Membership.MaxJoinDuration = 30 * time.Second
-	cfg.Global.Membership.BroadcastAddress = "127.0.0.1"
-	cfg.Persistence = config.Persistence{
+	cfg := baseConfig(frontendAddr, frontendAddr, config.Persistence{
 		DefaultStore:     sqliteplugin.PluginName,
 		VisibilityStore:  sqliteplugin.PluginName,
 		NumHistoryShards: 1, // fixed once the database exists
 		DataStores:       map[string]config.DataStore{sqliteplugin.PluginName: {SQL: sqlCfg}},
-	}
+	})
+	cfg.Services = services
+	return cfg, hosts, nil
+}
+
+// baseConfig is what every node hookflow configures shares: one cluster,
+// named ClusterName, whose address in the cluster metadata is clusterAddr
+// and whose clients (the server's own worker service among them) dial
+// frontendAddr; membership broadcast on loopback; archival off.
+func baseConfig(frontendAddr, clusterAddr string, persistence config.Persistence) *config.Config {
+	var cfg config.Config
+	cfg.Global.Membership.MaxJoinDuration = 30 * time.Second
+	cfg.Global.Membership.BroadcastAddress = "127.0.0.1"
+	cfg.Persistence = persistence
 	cfg.ClusterMetadata = &cluster.Config{
 		EnableGlobalNamespace:    false,
 		FailoverVersionIncrement: 10,
-		MasterClusterName:        clusterName,
-		CurrentClusterName:       clusterName,
+		MasterClusterName:        ClusterName,
+		CurrentClusterName:       ClusterName,
 		ClusterInformation: map[string]cluster.ClusterInformation{
-			clusterName: {Enabled: true, InitialFailoverVersion: 1, RPCAddress: frontendAddr},
+			ClusterName: {Enabled: true, InitialFailoverVersion: 1, RPCAddress: clusterAddr},
 		},
 	}
 	cfg.DCRedirectionPolicy.Policy = "noop"
-	cfg.Services = services
 	cfg.Archival.History.State = "disabled"
 	cfg.Archival.Visibility.State = "disabled"
 	cfg.NamespaceDefaults.Archival.History.State = "disabled"
 	cfg.NamespaceDefaults.Archival.Visibility.State = "disabled"
 	cfg.PublicClient.HostPort = frontendAddr
-	return &cfg, hosts, nil
+	return &cfg
+}
+
+// startServer builds and starts a Temporal server of cfg's services with
+// the authorization cfg names (none, unless configured).
+func startServer(cfg *config.Config, logger temporalLogger, dc dynamicconfig.StaticClient, extra ...temporal.ServerOption) (temporal.Server, error) {
+	authorizer, err := authorization.GetAuthorizerFromConfig(&cfg.Global.Authorization)
+	if err != nil {
+		return nil, err
+	}
+	claimMapper, err := authorization.GetClaimMapperFromConfig(&cfg.Global.Authorization, logger)
+	if err != nil {
+		return nil, err
+	}
+	opts := append([]temporal.ServerOption{
+		temporal.ForServices(temporal.DefaultServices),
+		temporal.WithConfig(cfg),
+		temporal.WithLogger(logger),
+		temporal.WithAuthorizer(authorizer),
+		temporal.WithClaimMapper(func(*config.Config) authorization.ClaimMapper { return claimMapper }),
+		temporal.WithDynamicConfigClient(dc),
+	}, extra...)
+	srv, err := temporal.NewServer(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("Temporal server: %w", err)
+	}
+	if err := srv.Start(); err != nil {
+		_ = srv.Stop()
+		return nil, fmt.Errorf("start Temporal server: %w", err)
+	}
+	return srv, nil
 }
 
 // devDynamicConfig tunes the server for one developer's node: one

@@ -64,7 +64,7 @@ type system struct {
 	newWorker func() sdkworker.Worker
 	// workerProcess is the worker process, if one was started;
 	// startWorkerProcess starts another with workerProcessConfig.
-	workerProcess       *workerProcess
+	workerProcess       *testProcess
 	workerProcessConfig workerProcessConfig
 	// persistent is Temporal when started with systemOptions.persistentTemporal.
 	persistent *persistentTemporal
@@ -166,7 +166,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	}
 	processConfig := workerProcessConfig{TemporalAddress: temporalAddr, Namespace: ns,
 		TaskQueue: taskQueue, DSN: dsn, SigningKey: key.SecretKeyString(), Settings: settings}
-	var process *workerProcess
+	var process *testProcess
 	if opts.workerProcess || opts.onlyWorkerProcess {
 		process = startWorkerProcess(t, processConfig)
 	}

@@ -35,22 +35,29 @@ const envWorkerProcess = "HOOKFLOW_E2E_WORKER_PROCESS"
 // system's workers: the JSON value of envWorkerProcess.
 type workerProcessConfig struct {
 	TemporalAddress string
-	Namespace       string
-	TaskQueue       string
-	DSN             string
-	SigningKey      string // the key pair's secret key string
-	Settings        activities.Settings
+	// Frontends, when set instead, are the frontends of a multi-node
+	// Temporal, the preferred first (dialFrontends).
+	Frontends  []string
+	Namespace  string
+	TaskQueue  string
+	DSN        string
+	SigningKey string // the key pair's secret key string
+	Settings   activities.Settings
 }
 
-const workerProcessReady = "worker process ready"
+// processReady is the line a process of this test binary prints once it
+// serves.
+const processReady = "process ready"
 
 func TestMain(m *testing.M) {
-	if cfg := os.Getenv(envWorkerProcess); cfg != "" {
-		if err := runWorkerProcess(cfg); err != nil {
-			fmt.Fprintln(os.Stderr, "worker process:", err)
-			os.Exit(1)
+	for env, run := range map[string]func(string) error{envWorkerProcess: runWorkerProcess, envTemporalNode: runTemporalNode} {
+		if cfg := os.Getenv(env); cfg != "" {
+			if err := run(cfg); err != nil {
+				fmt.Fprintf(os.Stderr, "%s: %v\n", env, err)
+				os.Exit(1)
+			}
+			os.Exit(0)
 		}
-		os.Exit(0)
 	}
 	os.Exit(m.Run())
 }
@@ -70,7 +77,12 @@ func runWorkerProcess(raw string) error {
 		return err
 	}
 	defer store.Close()
-	tc, err := client.Dial(client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.Namespace, Logger: slog.Default()})
+	var tc client.Client
+	if len(cfg.Frontends) > 0 {
+		tc, err = dialFrontends(cfg.Frontends, cfg.Namespace)
+	} else {
+		tc, err = client.Dial(client.Options{HostPort: cfg.TemporalAddress, Namespace: cfg.Namespace, Logger: slog.Default()})
+	}
 	if err != nil {
 		return err
 	}
@@ -87,54 +99,72 @@ func runWorkerProcess(raw string) error {
 		return err
 	}
 	defer w.Stop()
-	fmt.Println(workerProcessReady)
-	stop := make(chan os.Signal, 1)
-	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
-	<-stop
+	fmt.Println(processReady)
+	awaitStopSignal()
 	return nil
 }
 
-// workerProcess is a running worker process.
-type workerProcess struct {
-	cmd      *exec.Cmd
-	killOnce sync.Once
-}
-
-// kill kills the process with SIGKILL, as a crash or the OOM killer would
-// (no Stop, no goodbye to Temporal), and waits until it is gone.
-func (p *workerProcess) kill() {
-	p.killOnce.Do(func() {
-		_ = p.cmd.Process.Kill()
-		_ = p.cmd.Wait()
-	})
+func awaitStopSignal() {
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
+	<-stop
 }
 
 // startWorkerProcess starts a worker as an OS process of its own and kills
 // it (as a crash would) when the test ends, unless the test killed it
 // before. Its log is kept in the test's temporary directory and shown if
 // the test failed.
-func startWorkerProcess(t testing.TB, cfg workerProcessConfig) *workerProcess {
+func startWorkerProcess(t testing.TB, cfg workerProcessConfig) *testProcess {
+	t.Helper()
+	p := launchProcess(t, "worker-process", envWorkerProcess, cfg)
+	p.awaitReady(t)
+	return p
+}
+
+// testProcess is this test binary started again as another process.
+type testProcess struct {
+	name, logPath string
+	process       *os.Process
+	ready         chan bool
+	cmd           *exec.Cmd
+	killOnce      sync.Once
+}
+
+// kill kills the process with SIGKILL, as a crash or the OOM killer would
+// (no Stop, no goodbye to Temporal), and waits until it is gone.
+func (p *testProcess) kill() {
+	p.killOnce.Do(func() {
+		_ = p.cmd.Process.Kill()
+		_ = p.cmd.Wait()
+	})
+}
+
+// launchProcess starts this test binary again as the process that env, set
+// to cfg in JSON, makes it, and kills it when the test ends. Its log
+// (stdout and stderr) is kept in the test's temporary directory, named
+// after name, and its tail shown if the test failed.
+func launchProcess(t testing.TB, name, env string, cfg any) *testProcess {
 	t.Helper()
 	raw, err := json.Marshal(cfg)
 	require.NoError(t, err)
 	self, err := os.Executable()
 	require.NoError(t, err)
 	cmd := exec.Command(self, "-test.run=^$")
-	cmd.Env = append(os.Environ(), envWorkerProcess+"="+string(raw))
-	logPath := filepath.Join(t.TempDir(), "worker-process.log")
+	cmd.Env = append(os.Environ(), env+"="+string(raw))
+	logPath := filepath.Join(t.TempDir(), name+".log")
 	logFile, err := os.Create(logPath)
 	require.NoError(t, err)
 	cmd.Stderr = logFile
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
-	p := &workerProcess{cmd: cmd}
+	p := &testProcess{name: name, logPath: logPath, process: cmd.Process, cmd: cmd}
 	t.Cleanup(func() {
 		p.kill()
 		logFile.Close()
 		if t.Failed() {
 			if data, err := os.ReadFile(logPath); err == nil {
-				t.Logf("worker process %d log (tail):\n%s", cmd.Process.Pid, tail(data, 4000))
+				t.Logf("%s log (tail):\n%s", name, tail(data, 4000))
 			}
 		}
 	})
@@ -143,7 +173,7 @@ func startWorkerProcess(t testing.TB, cfg workerProcessConfig) *workerProcess {
 		lines := bufio.NewScanner(stdout)
 		started := false
 		for lines.Scan() {
-			if !started && lines.Text() == workerProcessReady {
+			if !started && lines.Text() == processReady {
 				started = true
 				ready <- true
 			}
@@ -153,13 +183,19 @@ func startWorkerProcess(t testing.TB, cfg workerProcessConfig) *workerProcess {
 			ready <- false
 		}
 	}()
-	select {
-	case ok := <-ready:
-		require.True(t, ok, "the worker process ended before it was ready; see its log %s", logPath)
-	case <-time.After(60 * time.Second):
-		t.Fatalf("the worker process was not ready within 60 s; see its log %s", logPath)
-	}
+	p.ready = ready
 	return p
+}
+
+// awaitReady waits until the process has said it is ready.
+func (p *testProcess) awaitReady(t testing.TB) {
+	t.Helper()
+	select {
+	case ok := <-p.ready:
+		require.True(t, ok, "%s ended before it was ready; see its log %s", p.name, p.logPath)
+	case <-time.After(90 * time.Second):
+		t.Fatalf("%s was not ready within 90 s; see its log %s", p.name, p.logPath)
+	}
 }
 
 func tail(data []byte, n int) []byte {
