@@ -42,3 +42,28 @@ func (r Report) WriteJSON(w io.Writer) error {
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
 }
+
+// WriteMarkdown writes the report as docs/benchmarks.md shows it: what
+// ran, a table row per run, and the ratios.
+func (r Report) WriteMarkdown(w io.Writer) error {
+	rate := "as fast as accepted"
+	if r.Rate > 0 {
+		rate = fmt.Sprintf("%g events/s", r.Rate)
+	}
+	fmt.Fprintf(w, "%d events × %d webhook(s), ingest %s, %d clients, %s; %s; Temporal %s; database %s.\n\n",
+		r.Events, r.Webhooks, r.Ingest, r.Clients, rate, r.Machine, r.Setup.Temporal, r.Setup.Database)
+	fmt.Fprintln(w, "| run | accepted/s | delivered/s | p50 ms | p95 ms | p99 ms | history events/delivery | CPU ms/delivery |")
+	fmt.Fprintln(w, "|---|---:|---:|---:|---:|---:|---:|---:|")
+	for _, x := range r.Results {
+		history := "–"
+		if x.HistoryEventsPerDelivery > 0 {
+			history = fmt.Sprintf("%.1f", x.HistoryEventsPerDelivery)
+		}
+		fmt.Fprintf(w, "| %s | %.0f | %.1f | %.1f | %.1f | %.1f | %s | %.2f |\n", x.Name, x.AcceptedPerSecond, x.DeliveredPerSecond,
+			x.LatencyP50Ms, x.LatencyP95Ms, x.LatencyP99Ms, history, x.CPUMsPerDelivery)
+	}
+	if r.ToFloor > 0 {
+		fmt.Fprintf(w, "\nhookflow ÷ Temporal floor: **%.2f×** deliveries/s; hookflow ÷ machine's limit: %.2f×; peak RSS %.0f MiB.\n", r.ToFloor, r.ToMachine, r.PeakRSSMiB)
+	}
+	return nil
+}

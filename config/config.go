@@ -66,8 +66,7 @@ type Config struct {
 	BenchEvents, BenchWebhooks, BenchClients int
 	BenchRate                                float64
 	BenchBatchIngest, BenchSkipReferences    bool
-	BenchJSON                                bool
-	BenchTemporalAddress                     string
+	BenchFormat, BenchTemporalAddress        string
 
 	// hookflow receiver only.
 	ReceiverAddr            string

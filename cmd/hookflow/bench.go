@@ -35,6 +35,9 @@ func benchTo(ctx context.Context, log *slog.Logger, cfg config.Config, out, prog
 	if cfg.BenchEvents < 1 || cfg.BenchWebhooks < 1 || cfg.BenchClients < 1 || cfg.BenchRate < 0 {
 		return errors.New("--events, --webhooks and --clients must be at least 1, --rate at least 0")
 	}
+	if f := cfg.BenchFormat; f != "table" && f != "json" && f != "markdown" {
+		return fmt.Errorf("--format must be table, markdown or json, not %q", f)
+	}
 	log = slog.New(quietHandler{log.Handler(), slog.LevelWarn})
 	dir, err := os.MkdirTemp("", "hookflow-bench-")
 	if err != nil {
@@ -130,8 +133,11 @@ func benchTo(ctx context.Context, log *slog.Logger, cfg config.Config, out, prog
 	if err != nil {
 		return err
 	}
-	if cfg.BenchJSON {
+	switch cfg.BenchFormat {
+	case "json":
 		return rep.WriteJSON(out)
+	case "markdown":
+		return rep.WriteMarkdown(out)
 	}
 	return rep.WriteTable(out)
 }

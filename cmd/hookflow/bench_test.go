@@ -23,7 +23,7 @@ func TestBenchReportsHookflowAndItsReferences(t *testing.T) {
 	dsn := modelstest.DSN(t)
 	for _, ingest := range []string{"single", "batch"} {
 		t.Run(ingest, func(t *testing.T) {
-			args := []string{"bench", "--events", "40", "--webhooks", "2", "--clients", "4", "--json", "--batch-ingest=" + map[string]string{"single": "false", "batch": "true"}[ingest]}
+			args := []string{"bench", "--events", "40", "--webhooks", "2", "--clients", "4", "--format", "json", "--batch-ingest=" + map[string]string{"single": "false", "batch": "true"}[ingest]}
 			cmd := exec.CommandContext(t.Context(), bin, args...)
 			cmd.Env = append(os.Environ(), "HOOKFLOW_DATABASE_DSN="+dsn)
 			var out, progress bytes.Buffer
