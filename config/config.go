@@ -62,6 +62,12 @@ type Config struct {
 	DevEphemeral    bool
 	DevDemo         bool
 
+	// hookflow bench only.
+	BenchEvents, BenchWebhooks, BenchClients int
+	BenchRate                                float64
+	BenchBatchIngest, BenchSkipReferences    bool
+	BenchFormat, BenchTemporalAddress        string
+
 	// hookflow receiver only.
 	ReceiverAddr            string
 	ReceiverSecret          string
@@ -87,6 +93,9 @@ const (
 
 // CmdReceiver is the example receiver (hookflow receiver).
 const CmdReceiver = "receiver"
+
+// CmdBench is the benchmark (hookflow bench).
+const CmdBench = "bench"
 
 // Load parses args for the named subcommand on top of the environment.
 func Load(command string, args []string) (Config, error) {

@@ -5,18 +5,22 @@ import "time"
 var (
 	all       = []string{CmdServer, CmdWorker, CmdMigrate, CmdDev}
 	apiCmds   = []string{CmdServer}
-	httpCmds  = []string{CmdServer, CmdDev} // serve the API
-	workCmds  = []string{CmdWorker, CmdDev} // run the worker
+	httpCmds  = []string{CmdServer, CmdDev}           // serve the API
+	workCmds  = []string{CmdWorker, CmdDev, CmdBench} // run the worker
 	tempCmds  = []string{CmdServer, CmdWorker}
-	runCmds   = []string{CmdServer, CmdWorker, CmdDev} // start or run workflows
+	runCmds   = []string{CmdServer, CmdWorker, CmdDev, CmdBench} // start or run workflows
 	devCmds   = []string{CmdDev}
-	storeCmds = all
+	storeCmds = []string{CmdServer, CmdWorker, CmdMigrate, CmdDev, CmdBench}
 	// logCmds is every command that logs.
-	logCmds = []string{CmdServer, CmdWorker, CmdMigrate, CmdDev, CmdReceiver}
+	logCmds = []string{CmdServer, CmdWorker, CmdMigrate, CmdDev, CmdReceiver, CmdBench}
 )
 
 // receiverCmds is the example receiver, which takes only its own settings.
 var receiverCmds = []string{CmdReceiver}
+
+// benchCmds is the benchmark: its own settings, and the worker's and the
+// database's, so a tuning can be measured before it is deployed.
+var benchCmds = []string{CmdBench}
 
 // Settings lists every setting, in the order the README documents them.
 func Settings() []Setting {
@@ -150,6 +154,30 @@ func Settings() []Setting {
 		{Flag: "demo", Env: "HOOKFLOW_DEV_DEMO", Default: "false", Commands: devCmds,
 			Usage: "also run a local receiver that verifies and prints each webhook, and seed a database, profile, message and verified webhook",
 			bind:  boolVar(func(c *Config) *bool { return &c.DevDemo })},
+		{Flag: "events", Env: "HOOKFLOW_BENCH_EVENTS", Default: "2000", Commands: benchCmds,
+			Usage: "events sent in each run (hookflow's and each reference's)",
+			bind:  intVar(func(c *Config) *int { return &c.BenchEvents })},
+		{Flag: "webhooks", Env: "HOOKFLOW_BENCH_WEBHOOKS", Default: "1", Commands: benchCmds,
+			Usage: "verified webhooks each event is delivered to",
+			bind:  intVar(func(c *Config) *int { return &c.BenchWebhooks })},
+		{Flag: "clients", Env: "HOOKFLOW_BENCH_CLIENTS", Default: "16", Commands: benchCmds,
+			Usage: "concurrent clients sending events (and starting the floor's workflows)",
+			bind:  intVar(func(c *Config) *int { return &c.BenchClients })},
+		{Flag: "rate", Env: "HOOKFLOW_BENCH_RATE", Default: "0", Commands: benchCmds,
+			Usage: "events sent a second; 0 sends them as fast as they are accepted",
+			bind:  float64Var(func(c *Config) *float64 { return &c.BenchRate })},
+		{Flag: "batch-ingest", Env: "HOOKFLOW_BENCH_BATCH_INGEST", Default: "false", Commands: benchCmds,
+			Usage: "send events through POST /v1/events/batch, 100 a request, instead of one a request",
+			bind:  boolVar(func(c *Config) *bool { return &c.BenchBatchIngest })},
+		{Flag: "skip-references", Env: "HOOKFLOW_BENCH_SKIP_REFERENCES", Default: "false", Commands: benchCmds,
+			Usage: "measure hookflow only, not the Temporal floor and the plain worker pool",
+			bind:  boolVar(func(c *Config) *bool { return &c.BenchSkipReferences })},
+		{Flag: "format", Env: "HOOKFLOW_BENCH_FORMAT", Default: "table", Commands: benchCmds,
+			Usage: "how the report is printed: table (for people), markdown (the rows of docs/benchmarks.md) or json",
+			bind:  stringVar(func(c *Config) *string { return &c.BenchFormat })},
+		{Flag: "temporal-address", Env: "HOOKFLOW_BENCH_TEMPORAL_ADDRESS", Default: "", Commands: benchCmds,
+			Usage: "an external Temporal frontend to measure on; empty runs one in-process on a SQLite file, as hookflow dev does",
+			bind:  stringVar(func(c *Config) *string { return &c.BenchTemporalAddress })},
 		{Flag: "addr", Env: "HOOKFLOW_RECEIVER_ADDR", Default: "127.0.0.1:9000", Commands: receiverCmds,
 			Usage: "listen address of the example receiver",
 			bind:  stringVar(func(c *Config) *string { return &c.ReceiverAddr })},

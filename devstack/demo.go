@@ -1,7 +1,6 @@
 package devstack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,9 +11,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/hookflow/hookflow/apiclient"
 	"github.com/hookflow/hookflow/receiver"
 	"github.com/hookflow/hookflow/signing"
 )
@@ -71,7 +70,7 @@ func StartDemo(ctx context.Context, opts DemoOptions) (*Demo, error) {
 		return nil, err
 	}
 	d := &Demo{ReceiverURL: "http://" + ln.Addr().String() + "/hooks/demo", dir: dir}
-	a := api{base: opts.APIURL, token: opts.Token}
+	a := api{apiclient.Client{BaseURL: opts.APIURL, Token: opts.Token}}
 	rcv, err := d.seed(ctx, a)
 	if err != nil {
 		ln.Close()
@@ -109,7 +108,7 @@ func (d *Demo) seed(ctx context.Context, a api) (receiver.Options, error) {
 	var keys struct {
 		Keys []signing.PublicKey `json:"keys"`
 	}
-	if err := a.call(ctx, "GET", "/v1/signing-keys", nil, &keys); err != nil {
+	if err := a.Call(ctx, "GET", "/v1/signing-keys", nil, &keys); err != nil {
 		return receiver.Options{}, err
 	}
 	if len(keys.Keys) == 0 {
@@ -128,7 +127,7 @@ func (d *Demo) seed(ctx context.Context, a api) (receiver.Options, error) {
 		OpenURL   string   `json:"open_url"`
 		ClickURLs []string `json:"click_urls"`
 	}
-	err = a.call(ctx, "POST", "/v1/messages", map[string]any{
+	err = a.Call(ctx, "POST", "/v1/messages", map[string]any{
 		"profile_id": profileID, "tags": []string{"demo"},
 		"links": []map[string]any{{"url": "https://example.com/", "tags": []string{"demo-link"}}},
 	}, &msg)
@@ -151,7 +150,7 @@ func (d *Demo) seed(ctx context.Context, a api) (receiver.Options, error) {
 			Content  string `json:"content"`
 		} `json:"verification"`
 	}
-	err = a.call(ctx, "POST", "/v1/webhooks", map[string]any{
+	err = a.Call(ctx, "POST", "/v1/webhooks", map[string]any{
 		"url": d.ReceiverURL, "events": []string{"open", "click"},
 		"database_id": dbID, "description": DemoWebhookDescription,
 	}, &wh)
@@ -183,69 +182,8 @@ func (p linePrefixer) Write(b []byte) (int, error) {
 }
 
 // api is a small client of hookflow's management API.
-type api struct{ base, token string }
-
-func (a api) call(ctx context.Context, method, path string, body, out any) error {
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, a.base+path, r)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+a.token)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(data)))
-	}
-	if out != nil && len(data) > 0 {
-		return json.Unmarshal(data, out)
-	}
-	return nil
-}
-
-// each calls fn for every item of a paginated list.
-func (a api) each(ctx context.Context, path string, fn func(json.RawMessage) error) error {
-	cursor := ""
-	for {
-		sep := "?"
-		if strings.Contains(path, "?") {
-			sep = "&"
-		}
-		var page struct {
-			Items      []json.RawMessage `json:"items"`
-			NextCursor string            `json:"next_cursor"`
-		}
-		if err := a.call(ctx, "GET", path+sep+"limit=200&cursor="+url.QueryEscape(cursor), nil, &page); err != nil {
-			return err
-		}
-		for _, item := range page.Items {
-			if err := fn(item); err != nil {
-				return err
-			}
-		}
-		if page.NextCursor == "" {
-			return nil
-		}
-		cursor = page.NextCursor
-	}
-}
+// api is the demo's client of the API it seeds.
+type api struct{ apiclient.Client }
 
 type named struct {
 	ID          string `json:"id"`
@@ -255,7 +193,7 @@ type named struct {
 
 func (a api) findOrCreateDatabase(ctx context.Context) (string, error) {
 	id := ""
-	err := a.each(ctx, "/v1/databases", func(raw json.RawMessage) error {
+	err := a.Each(ctx, "/v1/databases", func(raw json.RawMessage) error {
 		var db named
 		if err := json.Unmarshal(raw, &db); err != nil {
 			return err
@@ -269,7 +207,7 @@ func (a api) findOrCreateDatabase(ctx context.Context) (string, error) {
 		return id, err
 	}
 	var db named
-	err = a.call(ctx, "POST", "/v1/databases", map[string]any{"name": DemoDatabaseName}, &db)
+	err = a.Call(ctx, "POST", "/v1/databases", map[string]any{"name": DemoDatabaseName}, &db)
 	return db.ID, err
 }
 
@@ -277,14 +215,14 @@ func (a api) findOrCreateProfile(ctx context.Context, dbID string) (string, erro
 	var found struct {
 		Items []named `json:"items"`
 	}
-	if err := a.call(ctx, "GET", "/v1/databases/"+dbID+"/profiles?email="+url.QueryEscape(DemoEmail), nil, &found); err != nil {
+	if err := a.Call(ctx, "GET", "/v1/databases/"+dbID+"/profiles?email="+url.QueryEscape(DemoEmail), nil, &found); err != nil {
 		return "", err
 	}
 	if len(found.Items) > 0 {
 		return found.Items[0].ID, nil
 	}
 	var p named
-	err := a.call(ctx, "POST", "/v1/databases/"+dbID+"/profiles", map[string]any{
+	err := a.Call(ctx, "POST", "/v1/databases/"+dbID+"/profiles", map[string]any{
 		"email": DemoEmail, "fields": map[string]any{"firstname": "Ann", "city": "Utrecht"},
 	}, &p)
 	return p.ID, err
@@ -295,7 +233,7 @@ func (a api) verify(ctx context.Context, webhookID string) error {
 	var verified struct {
 		Status string `json:"status"`
 	}
-	if err := a.call(ctx, "POST", "/v1/webhooks/"+webhookID+"/verify", nil, &verified); err != nil {
+	if err := a.Call(ctx, "POST", "/v1/webhooks/"+webhookID+"/verify", nil, &verified); err != nil {
 		return err
 	}
 	if verified.Status != "active" {
@@ -306,7 +244,7 @@ func (a api) verify(ctx context.Context, webhookID string) error {
 
 func (a api) deleteDemoWebhooks(ctx context.Context) error {
 	var old []string
-	err := a.each(ctx, "/v1/webhooks", func(raw json.RawMessage) error {
+	err := a.Each(ctx, "/v1/webhooks", func(raw json.RawMessage) error {
 		var wh named
 		if err := json.Unmarshal(raw, &wh); err != nil {
 			return err
@@ -320,7 +258,7 @@ func (a api) deleteDemoWebhooks(ctx context.Context) error {
 		return err
 	}
 	for _, id := range old {
-		if err := a.call(ctx, "DELETE", "/v1/webhooks/"+id, nil, nil); err != nil {
+		if err := a.Call(ctx, "DELETE", "/v1/webhooks/"+id, nil, nil); err != nil {
 			return err
 		}
 	}

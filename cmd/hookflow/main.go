@@ -24,6 +24,8 @@ Usage:
   hookflow dev      [flags]   run everything in one process for development:
                               Temporal, its Web UI, the worker and the API
   hookflow receiver [flags]   run an example receiver that verifies and prints webhooks
+  hookflow bench    [flags]   measure hookflow on this machine against Temporal's floor
+                              and a plain worker pool (see docs/benchmarks.md)
   hookflow keygen             print a new signing key (HOOKFLOW_SIGNING_KEY) and its public key
   hookflow version            print the version
 
@@ -56,6 +58,8 @@ func main() {
 		log, err = run(ctx, log, config.CmdDev, args, runDev)
 	case "receiver":
 		log, err = run(ctx, log, config.CmdReceiver, args, runReceiver)
+	case "bench":
+		log, err = run(ctx, log, config.CmdBench, args, runBench)
 	case "keygen":
 		err = runKeygen(os.Stdout)
 	case "version":
