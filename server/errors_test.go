@@ -73,7 +73,7 @@ func TestRoutingAndAuth(t *testing.T) {
 	})
 
 	t.Run("unknown route is a 404 problem", func(t *testing.T) {
-		for _, path := range []string{"/nope", "/v1/nope", "/v1/databases/x/nope", "/v2/databases"} {
+		for _, path := range []string{"/nope", "/v1/nope", "/v1/databases/x/nope", "/v2/databases", "/v1/databases/", "/t/o//", "/t/c/x/"} {
 			wantProblem(t, do(t, h, http.MethodGet, path, nil), http.StatusNotFound)
 		}
 	})

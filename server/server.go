@@ -82,6 +82,10 @@ func init() { gin.SetMode(gin.ReleaseMode) }
 func (s *Server) Handler() http.Handler {
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
+	// No redirect to the path without its trailing slash: it would be an
+	// HTML 301 where an API client wants a problem, and a tracking link
+	// with an extra slash is not one of ours.
+	r.RedirectTrailingSlash = false
 	if err := r.SetTrustedProxies(s.TrustedProxies); err != nil {
 		panic("invalid trusted proxies: " + err.Error()) // checked at start-up by the caller
 	}
