@@ -141,7 +141,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 
 	api := httptest.NewServer(nil)
 	t.Cleanup(api.Close)
-	api.Config.Handler = server.New(server.Options{
+	srv := server.New(server.Options{
 		Store:       store,
 		APIToken:    apiToken,
 		PublicURL:   api.URL,
@@ -150,7 +150,9 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 		Workflows:   workflows.Starter{Client: tc, TaskQueue: taskQueue},
 		SigningKeys: []signing.PublicKey{key.Public()},
 		Metrics:     apiMetrics,
-	}).Handler()
+	})
+	api.Config.Handler = srv.Handler()
+	sweepUndispatched(t, srv)
 	s := &system{t: t, api: api, store: store, outage: outage, temporal: tc, ns: ts.GetDefaultNamespace(), worker: w, newWorker: newWorker,
 		apiMetrics: apiMetrics, workerMetrics: workerMetrics}
 	t.Cleanup(func() { s.worker.Stop() })
