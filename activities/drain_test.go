@@ -113,6 +113,35 @@ func TestReleaseHeldPageHoldsAgainWhatItCouldNotSeeThrough(t *testing.T) {
 	}
 }
 
+// TestHoldingForAWebhookResumedMeanwhileAsksTheDrainToLookAgain: the
+// webhook was paused when read, and resumed before its delivery was held;
+// its drain may have looked already, so the hold asks it to look again.
+func TestHoldingForAWebhookResumedMeanwhileAsksTheDrainToLookAgain(t *testing.T) {
+	a := newActivities(t)
+	runs := newFakeRuns()
+	a.Runs = runs
+	f := createAudience(t, a)
+	w := createWebhook(t, a, newReceiver(t, answering(http.StatusOK)).URL)
+	e := createEvent(t, a, f, models.EventOpen)
+	if _, err := a.DeliverFirstAttempts(t.Context(), e.ID); err != nil {
+		t.Fatal(err)
+	}
+	d := deliveryOf(t, a, e.ID, w.ID)
+	if _, err := a.Store.ReopenDelivery(t.Context(), &d, models.DeliverySucceeded); err != nil {
+		t.Fatal(err)
+	}
+	stale := *w
+	stale.Status = models.WebhookPaused // as read before the resume
+
+	out, err := a.hold(t.Context(), &d, &stale)
+	if err != nil || out.Status != models.DeliveryHeld {
+		t.Fatalf("hold: %+v %v", out, err)
+	}
+	if !slices.Equal(*runs.released, []string{w.ID}) {
+		t.Errorf("drains asked to look again: %v, want [%s]", *runs.released, w.ID)
+	}
+}
+
 // TestReconcilerReleasesWhatActiveWebhooksStillHold: the safety net for a
 // release that was lost.
 func TestReconcilerReleasesWhatActiveWebhooksStillHold(t *testing.T) {
