@@ -93,6 +93,15 @@ func (a *Activities) hold(ctx context.Context, d *models.Delivery, w *models.Web
 	}
 	logger(ctx).Info("Delivery held until its webhook is active again", deliveryAttrs(d, "webhook_status", w.Status)...)
 	d.Status = models.DeliveryHeld
+	// The webhook was read before the delivery was held: had it become
+	// active in between, its drain may have looked already and missed this
+	// delivery. Looked at after the hold, an active webhook asks its drain
+	// to look again (failing that, the reconciler releases it later).
+	if now, err := models.Get[models.Webhook](ctx, a.Store, w.ID); err == nil && now.Status == models.WebhookActive {
+		if err := a.releaseHeld(ctx, w.ID); err != nil {
+			logger(ctx).Warn("Could not ask the drain to look again; the reconciler will release the delivery", deliveryAttrs(d, "error", err)...)
+		}
+	}
 	return attemptOutcome{Status: models.DeliveryHeld, Reason: reason, ErrorType: ErrorTypeDeliveryHeld}, nil
 }
 

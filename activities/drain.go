@@ -110,6 +110,7 @@ func (a *Activities) releaseOne(ctx context.Context, d *models.Delivery) (stop b
 		return false, nil // another attempt of it was recorded meanwhile: not ours
 	}
 	if err != nil {
+		a.holdAgain(ctx, d)
 		return false, err
 	}
 	logger(ctx).Info("Held delivery released", deliveryAttrs(d, "status", out.Status, "reason", out.Reason)...)
@@ -121,10 +122,30 @@ func (a *Activities) releaseOne(ctx context.Context, d *models.Delivery) (stop b
 		if out.NextAttemptAt != nil {
 			next = *out.NextAttemptAt
 		}
-		return false, a.Runs.ContinueDelivery(ctx, d, prior, next)
+		if err := a.Runs.ContinueDelivery(ctx, d, prior, next); err != nil {
+			a.holdAgain(ctx, d)
+			return false, err
+		}
+		return false, nil
 	}
 	_, err = a.Store.SettleEventIfDone(ctx, d.EventID)
 	return false, err
+}
+
+// holdAgain holds a delivery this drain reopened but could not see through
+// (a dependency failed under its attempt, or under handing it to its
+// event's workflow; the page's time ran out while it waited for its slot).
+// The page returns the error and is tried again, and it lists only held
+// deliveries: left pending with nothing to drive it, the delivery would
+// wait for the reconciler, minutes later. Held again, the next try of the
+// page releases it first, in its place. Should this write fail too (the
+// database is down), the reconciler is what remains.
+func (a *Activities) holdAgain(ctx context.Context, d *models.Delivery) {
+	holdCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+	defer cancel()
+	if _, err := a.Store.HoldDelivery(holdCtx, d.ID); err != nil {
+		logger(ctx).Warn("Could not hold a released delivery again; the reconciler will deliver it", deliveryAttrs(d, "error", err)...)
+	}
 }
 
 // releaseHeld has the webhook's drain release what it holds, now that it

@@ -72,6 +72,76 @@ func TestReleaseHeldPageDeliversInEventOrder(t *testing.T) {
 	}
 }
 
+// TestReleaseHeldPageHoldsAgainWhatItCouldNotSeeThrough: a released
+// delivery whose attempt failed cannot be handed to its event's workflow
+// (Temporal is down): the page fails, to be tried again, and the delivery
+// is held again, so that the next try releases it, rather than pending
+// with nothing to drive it until the reconciler.
+func TestReleaseHeldPageHoldsAgainWhatItCouldNotSeeThrough(t *testing.T) {
+	a := newActivities(t)
+	runs := newFakeRuns()
+	a.Runs = runs
+	f := createAudience(t, a)
+	rc := newReceiver(t, answering(http.StatusServiceUnavailable, http.StatusOK))
+	w := createWebhook(t, a, rc.URL)
+	if moved, err := a.Store.TransitionWebhook(t.Context(), w.ID, models.PauseWebhook()); err != nil || !moved {
+		t.Fatalf("pause: %v %v", moved, err)
+	}
+	e := createEvent(t, a, f, models.EventOpen)
+	if res, err := a.DeliverFirstAttempts(t.Context(), e.ID); err != nil || res.Held != 1 {
+		t.Fatalf("first attempts: %+v %v", res, err)
+	}
+	if moved, err := a.Store.TransitionWebhook(t.Context(), w.ID, models.ResumeWebhook()); err != nil || !moved {
+		t.Fatalf("resume: %v %v", moved, err)
+	}
+
+	*runs.down = true
+	if res, err := a.ReleaseHeldPage(t.Context(), w.ID); err == nil {
+		t.Fatalf("page with Temporal down: %+v, want an error to be tried again", res)
+	}
+	if d := deliveryOf(t, a, e.ID, w.ID); d.Status != models.DeliveryHeld || d.Attempts != 1 {
+		t.Fatalf("delivery after the failed page: %+v, want held again after its attempt", d)
+	}
+
+	*runs.down = false
+	res, err := a.ReleaseHeldPage(t.Context(), w.ID)
+	if err != nil || !res.Done || res.Released != 1 {
+		t.Fatalf("page tried again: %+v %v, want 1 released and done", res, err)
+	}
+	if d := deliveryOf(t, a, e.ID, w.ID); d.Status != models.DeliverySucceeded || d.Attempts != 2 {
+		t.Errorf("delivery %+v, want succeeded on attempt 2", d)
+	}
+}
+
+// TestHoldingForAWebhookResumedMeanwhileAsksTheDrainToLookAgain: the
+// webhook was paused when read, and resumed before its delivery was held;
+// its drain may have looked already, so the hold asks it to look again.
+func TestHoldingForAWebhookResumedMeanwhileAsksTheDrainToLookAgain(t *testing.T) {
+	a := newActivities(t)
+	runs := newFakeRuns()
+	a.Runs = runs
+	f := createAudience(t, a)
+	w := createWebhook(t, a, newReceiver(t, answering(http.StatusOK)).URL)
+	e := createEvent(t, a, f, models.EventOpen)
+	if _, err := a.DeliverFirstAttempts(t.Context(), e.ID); err != nil {
+		t.Fatal(err)
+	}
+	d := deliveryOf(t, a, e.ID, w.ID)
+	if _, err := a.Store.ReopenDelivery(t.Context(), &d, models.DeliverySucceeded); err != nil {
+		t.Fatal(err)
+	}
+	stale := *w
+	stale.Status = models.WebhookPaused // as read before the resume
+
+	out, err := a.hold(t.Context(), &d, &stale)
+	if err != nil || out.Status != models.DeliveryHeld {
+		t.Fatalf("hold: %+v %v", out, err)
+	}
+	if !slices.Equal(*runs.released, []string{w.ID}) {
+		t.Errorf("drains asked to look again: %v, want [%s]", *runs.released, w.ID)
+	}
+}
+
 // TestReconcilerReleasesWhatActiveWebhooksStillHold: the safety net for a
 // release that was lost.
 func TestReconcilerReleasesWhatActiveWebhooksStillHold(t *testing.T) {

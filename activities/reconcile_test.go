@@ -36,6 +36,9 @@ func newFakeRuns() fakeRuns {
 func (f fakeRuns) ContinueDelivery(_ context.Context, d *models.Delivery, _ int, _ time.Time) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if *f.down {
+		return errors.New("temporal is down")
+	}
 	*f.continued = append(*f.continued, d.ID)
 	return nil
 }

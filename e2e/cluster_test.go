@@ -300,18 +300,11 @@ func startClusterAPI(t testing.TB, store *models.Store, c client.Client, key sig
 		SigningKeys: []signing.PublicKey{key.Public()},
 	})
 	api.Config.Handler = srv.Handler()
-	ctx, cancel := context.WithCancel(context.Background())
-	swept := make(chan struct{})
-	go func() {
-		defer close(swept)
-		srv.SweepUndispatched(ctx, server.SweepOptions{Every: time.Second, MinAge: 2 * time.Second, MaxBackoff: 4 * time.Second})
-	}()
 	t.Cleanup(func() {
-		cancel()
-		<-swept
 		shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
 		defer done()
 		_ = srv.Shutdown(shutdown)
 	})
+	startSweeper(t, srv, server.SweepOptions{Every: time.Second, MinAge: 2 * time.Second, MaxBackoff: 4 * time.Second})
 	return &system{t: t, api: api, store: store, temporal: c, ns: clusterNamespace}
 }

@@ -98,8 +98,8 @@ type systemOptions struct {
 	// in-memory server, so that s.restartTemporal can stop it and start it
 	// again with its state.
 	persistentTemporal bool
-	// sweep, when its Every is set, runs the API's sweeper of undispatched
-	// events with these options, as hookflow server does.
+	// sweep, when set, replaces testSweep as the options of the API's
+	// sweeper of undispatched events.
 	sweep server.SweepOptions
 }
 
@@ -184,9 +184,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 		Metrics:     apiMetrics,
 	})
 	api.Config.Handler = srv.Handler()
-	if opts.sweep.Every > 0 {
-		startSweeper(t, srv, opts.sweep)
-	}
+	startSweeper(t, srv, cmp.Or(opts.sweep, testSweep))
 	s := &system{t: t, api: api, store: store, outage: outage, temporal: tc, ns: ns, worker: w, newWorker: newWorker,
 		workerProcess: process, workerProcessConfig: processConfig, persistent: persistent,
 		apiMetrics: apiMetrics, workerMetrics: workerMetrics}
@@ -198,8 +196,15 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 	return s
 }
 
-// startSweeper runs the API's sweeper until the test ends, as hookflow
-// server does beside the API.
+// testSweep are the options of every system's sweeper. The sweeper runs
+// as in the API process: an event whose workflow start failed or timed out
+// (Temporal busy, as on a loaded CI machine) is started by it, not left
+// until the reconciler. It sweeps every second what is 5 s old (the
+// dispatcher's start takes at most 3 s), where production sweeps every
+// 30 s what is a minute old, so that fault tests stay bounded.
+var testSweep = server.SweepOptions{Every: time.Second, MinAge: 5 * time.Second, MaxBackoff: 2 * time.Second}
+
+// startSweeper runs the API's sweeper until the test ends.
 func startSweeper(t testing.TB, srv *server.Server, opts server.SweepOptions) {
 	ctx, stop := context.WithCancel(context.Background())
 	swept := make(chan struct{})

@@ -97,6 +97,8 @@ func (l *ledger) acceptedIDs() []string {
 type tally struct {
 	Sent, Accepted, Expected, Delivered, Duplicates, Lost int
 	Refused                                               map[int]int // by status
+	// lost names the first lost deliveries, for the failure message.
+	lost []string
 }
 
 func (tl tally) String() string {
@@ -146,6 +148,9 @@ func (l *ledger) tally(t testing.TB, receivers ...*receiver) tally {
 				tl.Delivered++
 			} else {
 				tl.Lost++
+				if len(tl.lost) < 10 {
+					tl.lost = append(tl.lost, "event "+id+" at "+rc.URL)
+				}
 			}
 		}
 	}
@@ -165,7 +170,7 @@ func (l *ledger) awaitDelivered(t testing.TB, what string, within time.Duration,
 	}
 	waited := time.Since(start)
 	t.Logf("figures (%s): %v; all in %v after the wait began", what, tl, waited.Round(100*time.Millisecond))
-	require.Zero(t, tl.Lost, "deliveries lost")
+	require.Zero(t, tl.Lost, "deliveries lost, first: %v", tl.lost)
 	return tl
 }
 

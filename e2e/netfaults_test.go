@@ -1,14 +1,17 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
+	historypb "go.temporal.io/api/history/v1"
 	"gorm.io/gorm"
 
 	"github.com/hookflow/hookflow/activities"
@@ -49,6 +52,48 @@ func (s *system) awaitStatus(webhookID string, status models.WebhookStatus) mode
 	return w
 }
 
+// logUndelivered logs every delivery that has not succeeded, with its
+// webhook's status and attempts: what a failed fault test needs to say.
+func (s *system) logUndelivered() {
+	var undispatched int64
+	if err := s.store.DB(context.Background()).Model(&models.Event{}).Where("dispatched_at IS NULL").Count(&undispatched).Error; err == nil {
+		s.t.Logf("%d events were never dispatched (their workflow not started; the sweeper's to start)", undispatched)
+	}
+	var deliveries []models.Delivery
+	if err := s.store.DB(context.Background()).Where("status <> ?", models.DeliverySucceeded).Find(&deliveries).Error; err != nil {
+		s.t.Logf("deliveries not succeeded: %v", err)
+		return
+	}
+	for _, d := range deliveries {
+		var w models.Webhook
+		_ = s.store.DB(context.Background()).Where("id = ?", d.WebhookID).Take(&w).Error
+		var attempts []models.DeliveryAttempt
+		_ = s.store.DB(context.Background()).Where("delivery_id = ?", d.ID).Order("number").Find(&attempts).Error
+		codes := make([]int, len(attempts))
+		for i, a := range attempts {
+			codes[i] = a.StatusCode
+		}
+		s.t.Logf("not delivered: %+v; webhook %s %s; attempts %v", d, w.ID, w.Status, codes)
+		for _, id := range []string{workflows.DrainWorkflowID(d.WebhookID), workflows.DeliveryWorkflowID(d.EventID)} {
+			s.t.Logf("history of %s: %s", id, strings.Join(retriedSteps(s.closedHistory(id, "")), "; "))
+		}
+	}
+}
+
+// retriedSteps lists a history's events, with the attempt and last failure
+// of each activity that was retried.
+func retriedSteps(h *historypb.History) []string {
+	var steps []string
+	for _, e := range h.GetEvents() {
+		step := strings.TrimPrefix(e.GetEventType().String(), "EVENT_TYPE_")
+		if a := e.GetActivityTaskStartedEventAttributes(); a != nil && a.GetAttempt() > 1 {
+			step += fmt.Sprintf(" (attempt %d, last failure: %s)", a.GetAttempt(), a.GetLastFailure().GetMessage())
+		}
+		steps = append(steps, step)
+	}
+	return steps
+}
+
 // A receiver's host goes away (connections refused), comes back answering
 // 500, then heals, while events keep coming; meanwhile one webhook is
 // paused and resumed and another is disabled by a 410 and re-enabled.
@@ -84,6 +129,12 @@ func TestNothingIsLostWhileAReceiverGoesAwayAndComesBack(t *testing.T) {
 		rc.arrived = make(chan receivedRequest, 10000)
 		hooks[rc] = s.registerWebhook(rc, "delivery")
 	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			s.logUndelivered()
+		}
+	})
+	t.Logf("webhooks: steady %s, behind the switchboard %s, paused %s, gone %s", hooks[steady].ID, hooks[flaky].ID, hooks[paused].ID, hooks[gone].ID)
 	start := time.Now()
 	var book ledger
 	healthy := book.postFor(s, 2*time.Second, event)
