@@ -273,7 +273,10 @@ func TestSweeperRunsInOneProcessAtATime(t *testing.T) {
 	t.Parallel()
 	t.Run("leader dies", func(t *testing.T) {
 		t.Parallel()
-		procs := startAPIProcesses(t, 300*time.Millisecond, "api-1", "api-2")
+		// A lease of a second: its holder's passes (two thirds of it) and
+		// renewals fit in it on a loaded database; at 300 ms, with passes
+		// back to back, it lapsed now and then and the other took over.
+		procs := startAPIProcesses(t, time.Second, "api-1", "api-2")
 		leader, follower := leaderAndFollower(t, procs)
 		ledBefore := len(leader.wf.recorded().DeliveryAttempts)
 
