@@ -131,6 +131,17 @@ func FreeNodePorts() (NodePorts, error) {
 	}, nil
 }
 
+// FreeLoopbackAddr is a loopback address whose port is free now and below
+// the kernel's ephemeral range, so that no outgoing connection takes it
+// before a server started with it binds it (or binds it again, restarted).
+func FreeLoopbackAddr() (string, error) {
+	p, err := freeLowPort(nil)
+	if err != nil {
+		return "", err
+	}
+	return loopback(p), nil
+}
+
 // freeLowPort tries random ports from 20000 to 32767 (below the usual
 // ephemeral range of 32768 and up, above most services') until one is free.
 func freeLowPort(taken map[int]bool) (int, error) {

@@ -58,7 +58,7 @@ func benchTo(ctx context.Context, log *slog.Logger, cfg config.Config, out, prog
 	cfg.TemporalAddress = cfg.BenchTemporalAddress
 	setup.Temporal = "external at " + cfg.TemporalAddress
 	if cfg.TemporalAddress == "" {
-		addr, err := freeLoopbackAddr()
+		addr, err := devstack.FreeLoopbackAddr()
 		if err != nil {
 			return err
 		}
@@ -140,17 +140,6 @@ func benchTo(ctx context.Context, log *slog.Logger, cfg config.Config, out, prog
 		return rep.WriteMarkdown(out)
 	}
 	return rep.WriteTable(out)
-}
-
-// freeLoopbackAddr is a loopback address with a port free right now, for
-// the in-process Temporal (which wants its address before it listens).
-func freeLoopbackAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
 }
 
 // quietHandler passes on only records at min and above: the benchmark's

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -24,6 +23,7 @@ import (
 	"go.temporal.io/api/workflowservice/v1"
 	"go.temporal.io/sdk/client"
 
+	"github.com/hookflow/hookflow/devstack"
 	"github.com/hookflow/hookflow/signing"
 	"github.com/hookflow/hookflow/telemetry/telemetrytest"
 	"github.com/hookflow/hookflow/workflows"
@@ -80,14 +80,20 @@ type devProcess struct {
 
 type devAddrs struct{ api, temporal, ui string }
 
+// freeAddrs are free addresses below the ephemeral range: a restarted
+// "hookflow dev" binds them again, and an outgoing connection of another
+// test may not take one in between.
 func freeAddrs(t testing.TB) devAddrs {
 	t.Helper()
+	seen := map[string]bool{}
 	var addrs [3]string
 	for i := range addrs {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		addrs[i] = ln.Addr().String()
-		require.NoError(t, ln.Close())
+		for addrs[i] == "" || seen[addrs[i]] {
+			addr, err := devstack.FreeLoopbackAddr()
+			require.NoError(t, err)
+			addrs[i] = addr
+		}
+		seen[addrs[i]] = true
 	}
 	return devAddrs{api: addrs[0], temporal: addrs[1], ui: addrs[2]}
 }
