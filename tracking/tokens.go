@@ -51,11 +51,12 @@ func (t Tokens) Make(target Target) string {
 // Parse verifies a token and returns its target.
 func (t Tokens) Parse(token string) (Target, error) {
 	encPayload, encMAC, ok := strings.Cut(token, ".")
-	if !ok {
+	if !ok || !base64URL(encPayload) || !base64URL(encMAC) {
 		return Target{}, ErrInvalidToken
 	}
 	// Strict: a token has one spelling, so the unused bits of its last
-	// character must be zero.
+	// character must be zero. (The decoder skips CR and LF even so, hence
+	// the alphabet check above.)
 	payload, err1 := base64.RawURLEncoding.Strict().DecodeString(encPayload)
 	mac, err2 := base64.RawURLEncoding.Strict().DecodeString(encMAC)
 	if err1 != nil || err2 != nil || !hmac.Equal(mac, t.mac(string(payload))) {
@@ -88,4 +89,16 @@ func (t Tokens) mac(payload string) []byte {
 	h := hmac.New(sha256.New, t.key)
 	h.Write([]byte(payload))
 	return h.Sum(nil)[:macSize]
+}
+
+// base64URL reports whether s holds only characters of the unpadded
+// base64url alphabet.
+func base64URL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
