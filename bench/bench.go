@@ -118,14 +118,14 @@ func Run(ctx context.Context, o Options) (Report, error) {
 			return rep, fmt.Errorf("floor worker: %w", err)
 		}
 		floor, err := measure(ctx, o, rc, "Temporal floor", func(progress func(int)) (map[string]time.Time, error) {
-			return spread(ctx, reqs, o.Clients, startFloorWorkflow(o.Temporal, run), progress)
+			return spread(ctx, reqs, o.Clients, o.Rate, startFloorWorkflow(o.Temporal, run), progress)
 		}, func(eventID string) string { return floorWorkflowID(run, eventID) })
 		stop()
 		if err != nil {
 			return rep, err
 		}
 		pool, err := measure(ctx, o, rc, "plain worker pool", func(progress func(int)) (map[string]time.Time, error) {
-			return spread(ctx, reqs, o.Clients, p.Post, progress)
+			return spread(ctx, reqs, o.Clients, o.Rate, p.Post, progress)
 		}, nil)
 		if err != nil {
 			return rep, err

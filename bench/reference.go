@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/hookflow/hookflow/signing"
 )
 
@@ -83,13 +85,22 @@ func newSecret() string {
 	return "whsec_" + base64.StdEncoding.EncodeToString(b)
 }
 
-// spread runs do for each request from clients goroutines and returns when
-// each began (for the requests do took), and the first error.
-func spread(ctx context.Context, reqs []referenceRequest, clients int, do func(context.Context, referenceRequest) error, progress func(int)) (map[string]time.Time, error) {
+// spread runs do for each request from clients goroutines, paced to
+// perSecond requests a second as hookflow's events are (0: as fast as they
+// go), and returns when each began (for the requests do took), and the
+// first error.
+func spread(ctx context.Context, reqs []referenceRequest, clients int, perSecond float64, do func(context.Context, referenceRequest) error, progress func(int)) (map[string]time.Time, error) {
+	var pace *rate.Limiter
+	if perSecond > 0 {
+		pace = rate.NewLimiter(rate.Limit(perSecond), 1)
+	}
 	jobs := make(chan referenceRequest)
 	go func() {
 		defer close(jobs)
 		for _, r := range reqs {
+			if pace != nil && pace.Wait(ctx) != nil {
+				return
+			}
 			select {
 			case jobs <- r:
 			case <-ctx.Done():
