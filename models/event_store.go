@@ -83,14 +83,8 @@ func (s *Store) CreateEvents(ctx context.Context, events []*Event) error {
 	}
 	sorted := slices.Clone(events)
 	slices.SortStableFunc(sorted, func(a, b *Event) int { return strings.Compare(clientID(a), clientID(b)) })
-	var err error
-	for range 3 {
-		err = s.Transaction(ctx, func(tx *Store) error {
-			return tx.db.WithContext(ctx).CreateInBatches(sorted, 200).Error
-		})
-		if !isDeadlock(err) {
-			break
-		}
-	}
+	err := s.transactionRetryingDeadlocks(ctx, func(tx *Store) error {
+		return tx.db.WithContext(ctx).CreateInBatches(sorted, 200).Error
+	})
 	return translate(err)
 }

@@ -168,6 +168,24 @@ func (s *Store) Transaction(ctx context.Context, fn func(tx *Store) error) error
 	})
 }
 
+// deadlockTries is how often a transaction MySQL ended to break a
+// deadlock is run, in all.
+const deadlockTries = 3
+
+// transactionRetryingDeadlocks is Transaction, run again (up to
+// deadlockTries in all) when MySQL rolled it back to end a deadlock: fn
+// must be a transaction that may simply run again, as a rolled-back one
+// left nothing behind.
+func (s *Store) transactionRetryingDeadlocks(ctx context.Context, fn func(tx *Store) error) error {
+	var err error
+	for range deadlockTries {
+		if err = s.Transaction(ctx, fn); !isDeadlock(err) {
+			break
+		}
+	}
+	return err
+}
+
 // ErrNotFound is returned when no row has the given id.
 var ErrNotFound = errors.New("not found")
 
