@@ -1,7 +1,6 @@
 package activities
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -12,8 +11,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"go.temporal.io/sdk/temporal"
 
 	"github.com/hookflow/hookflow/models"
 	"github.com/hookflow/hookflow/netpolicy"
@@ -78,14 +75,7 @@ func TestDeliveriesToInternalAddressesAreRefusedInTheAttemptLog(t *testing.T) {
 	}
 	e := createEvent(t, a, f, models.EventOpen)
 	start := time.Now()
-	// Twelve deliveries failing at once record their attempts at once, and
-	// MariaDB may end one statement to break a deadlock: the activity then
-	// answers DependencyUnavailable and, as its workflow does, is run again.
 	res, err := a.DeliverFirstAttempts(t.Context(), e.ID)
-	for try := 1; try < 3 && isUnavailable(err); try++ {
-		t.Logf("run %d: %v; running it again, as the workflow would", try, err)
-		res, err = a.DeliverFirstAttempts(t.Context(), e.ID)
-	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,11 +164,4 @@ func TestVerificationRefusesRedirectsAndOversizedFiles(t *testing.T) {
 func origin(raw string) string {
 	u, _ := url.Parse(raw)
 	return u.Scheme + "://" + net.JoinHostPort(u.Hostname(), "80")
-}
-
-// isUnavailable reports whether err is the retryable DependencyUnavailable
-// the workflows run an activity again for.
-func isUnavailable(err error) bool {
-	var appErr *temporal.ApplicationError
-	return errors.As(err, &appErr) && appErr.Type() == ErrorTypeUnavailable
 }

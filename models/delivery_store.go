@@ -89,12 +89,9 @@ func (s *Store) EnsureDeliveries(ctx context.Context, e *Event, webhooks []Webho
 // due (nil: unknown), a held one nothing. Its webhook's failing_since goes
 // with it: cleared by a success, set by the first failure after one. Only
 // a pending delivery moves; otherwise, or if the attempt number was
-// already recorded, it returns ErrConflict and stores nothing. The
-// attempts of one event's deliveries are recorded at once and may
-// deadlock on MySQL (the attempt's key and the delivery and webhook rows
-// it locks); the one rolled back is run again.
+// already recorded, it returns ErrConflict and stores nothing.
 func (s *Store) RecordAttempt(ctx context.Context, att *DeliveryAttempt, status DeliveryStatus, nextAttemptAt *time.Time) error {
-	return s.transactionRetryingDeadlocks(ctx, func(tx *Store) error {
+	return s.Transaction(ctx, func(tx *Store) error {
 		if err := tx.Create(ctx, att); err != nil {
 			return err
 		}

@@ -283,7 +283,8 @@ func (s *Store) receivedRate(ctx context.Context, f *WebhookFlow, now time.Time)
 // AcquireFlowSlot takes one of a webhook's limit in-flight slots for
 // holder (a token unique to one request) until now+ttl, and reports
 // whether it got one. One UPDATE does it when a slot is free; a slot whose
-// lease expired is free.
+// lease expired is free. Of three tries, one may create the slots and one
+// may be ended by MySQL to break a deadlock.
 func (s *Store) AcquireFlowSlot(ctx context.Context, webhookID string, limit int, holder string, now time.Time, ttl time.Duration) (bool, error) {
 	created := false
 	for range 3 {
@@ -294,6 +295,12 @@ func (s *Store) AcquireFlowSlot(ctx context.Context, webhookID string, limit int
 				SELECT free.slot FROM (SELECT MIN(slot) AS slot FROM webhook_flow_slots
 					WHERE webhook_id = ? AND slot < ? AND expires_ms <= ?) AS free)`,
 			holder, millis(now.Add(ttl)), webhookID, limit, millis(now), webhookID, limit, millis(now))
+		if isDeadlock(res.Error) {
+			// MariaDB reads the derived table with shared locks, so two
+			// acquisitions at the same instant can each hold what the
+			// other's write waits for; the one rolled back tries again.
+			continue
+		}
 		if res.Error != nil {
 			return false, translate(res.Error)
 		}
