@@ -27,20 +27,22 @@ import (
 
 // Options say what to measure, and against which running hookflow.
 type Options struct {
-	API       apiclient.Client // the running API, with the operator token
-	Temporal  client.Client    // the Temporal hookflow runs on, for histories and the floor
-	Signer    signing.Signer   // the references sign with it, as hookflow's worker does
-	Events    int              // events per run
-	Webhooks  int              // matching webhooks per event (and endpoints per reference event)
-	Clients   int              // concurrent API clients
-	Rate      float64          // events a second; 0 = as fast as they are accepted
-	Batch     bool             // ingest through the batch endpoint
-	SkipRefs  bool             // measure hookflow only
-	Wait      time.Duration    // longest wait for the deliveries of a run
-	Progress  io.Writer        // where the progress bar goes; nil = none
-	Describe  Setup            // how hookflow runs, for the report
-	sampleMax int              // histories read per run; 0 = 20
+	API      apiclient.Client // the running API, with the operator token
+	Temporal client.Client    // the Temporal hookflow runs on, for histories and the floor
+	Signer   signing.Signer   // the references sign with it, as hookflow's worker does
+	Events   int              // events per run
+	Webhooks int              // matching webhooks per event (and endpoints per reference event)
+	Clients  int              // concurrent API clients
+	Rate     float64          // events a second; 0 = as fast as they are accepted
+	Batch    bool             // ingest through the batch endpoint
+	SkipRefs bool             // measure hookflow only
+	Wait     time.Duration    // longest wait for the deliveries of a run
+	Progress io.Writer        // where the progress bar goes; nil = none
+	Describe Setup            // how hookflow runs, for the report
 }
+
+// historySample is how many of a run's workflows have their history read.
+const historySample = 20
 
 // Setup describes what the figures were measured on.
 type Setup struct {
@@ -86,9 +88,6 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	o.Events, o.Webhooks, o.Clients = max(1, o.Events), max(1, o.Webhooks), max(1, o.Clients)
 	if o.Wait <= 0 {
 		o.Wait = 2*time.Minute + time.Duration(o.Events*o.Webhooks)*20*time.Millisecond
-	}
-	if o.sampleMax == 0 {
-		o.sampleMax = 20
 	}
 	rc, err := startReceiver()
 	if err != nil {
@@ -231,7 +230,7 @@ func measure(ctx context.Context, o Options, rc *receiver, name string, send fun
 func historyEventsPerDelivery(ctx context.Context, o Options, sent map[string]time.Time, workflowID func(string) string) (float64, error) {
 	total, n := 0, 0
 	for eventID := range sent {
-		if n == o.sampleMax {
+		if n == historySample {
 			break
 		}
 		// The last deliveries arrive before their workflows record it.

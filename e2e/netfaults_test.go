@@ -256,23 +256,10 @@ func TestDuplicateEventIDsAreDeliveredOnce(t *testing.T) {
 // event reaches every receiver.
 func TestNothingIsLostWhileTheDatabaseIsReadOnly(t *testing.T) {
 	const readOnlyFor = 12 * time.Second
-	s := startSystemWith(t, systemOptions{outage: true, settings: activities.Settings{
-		RequestTimeout:      time.Second,
-		RetryWindow:         time.Hour,
-		FirstRetryDelay:     500 * time.Millisecond,
-		MaxRetryDelay:       2 * time.Second,
-		MaxOutageRetryDelay: time.Second,
-	}})
+	s := startSystemWith(t, systemOptions{outage: true, settings: outageSettings})
 	message := s.sendMessage(map[string]any{"email": "rory@example.com"}, map[string]any{})
-	slow := newReceiver(t) // answers 200 after 800 ms: first attempts are in flight
-	slow.delay = 800 * time.Millisecond
-	flaky := newReceiver(t) // answers a first attempt 500: retries are waiting
-	flaky.failFirstAttempts = true
-	receivers := []*receiver{slow, flaky}
-	for _, rc := range receivers {
-		rc.arrived = make(chan receivedRequest, 1000)
-		s.registerWebhook(rc, "delivery")
-	}
+	receivers := s.slowAndFlakyReceivers()
+	flaky := receivers[1]
 	event := map[string]any{"type": "delivery", "message_id": message["id"]}
 
 	var book ledger

@@ -27,24 +27,10 @@ import (
 // webhook-id.
 func TestNothingIsLostWhenTheDatabaseGoesAway(t *testing.T) {
 	const outageLength = 33 * time.Second
-	s := startSystemWith(t, systemOptions{outage: true, settings: activities.Settings{
-		RequestTimeout:      time.Second,
-		RetryWindow:         time.Hour,
-		FirstRetryDelay:     500 * time.Millisecond,
-		MaxRetryDelay:       2 * time.Second,
-		MaxOutageRetryDelay: time.Second,
-	}})
+	s := startSystemWith(t, systemOptions{outage: true, settings: outageSettings})
 	t.Logf("database: %s", modelstest.Describe())
 	message := s.sendMessage(map[string]any{"email": "dora@example.com"}, map[string]any{})
-	slow := newReceiver(t) // answers 200 after 800 ms: first attempts are in flight
-	slow.delay = 800 * time.Millisecond
-	flaky := newReceiver(t) // answers a first attempt 500: retries are waiting
-	flaky.failFirstAttempts = true
-	receivers := []*receiver{slow, flaky}
-	for _, rc := range receivers {
-		rc.arrived = make(chan receivedRequest, 1000)
-		s.registerWebhook(rc, "delivery")
-	}
+	receivers := s.slowAndFlakyReceivers()
 
 	var book ledger
 	post := func() int {
@@ -105,6 +91,34 @@ func TestNothingIsLostWhenTheDatabaseGoesAway(t *testing.T) {
 	var unsettled int64
 	require.NoError(t, s.store.DB(t.Context()).Model(&models.Event{}).Where("id IN ? AND settled_at IS NULL", accepted).Count(&unsettled).Error)
 	require.Zero(t, unsettled, "events not settled")
+}
+
+// outageSettings keep the worker's waits short, so that a database outage
+// outlasts every one of them (request 1 s, backoffs up to 2 s, outage
+// retries 1 s apart).
+var outageSettings = activities.Settings{
+	RequestTimeout:      time.Second,
+	RetryWindow:         time.Hour,
+	FirstRetryDelay:     500 * time.Millisecond,
+	MaxRetryDelay:       2 * time.Second,
+	MaxOutageRetryDelay: time.Second,
+}
+
+// slowAndFlakyReceivers registers two webhooks for deliveries, so that an
+// outage finds work in every state: one receiver answers 200 after 800 ms
+// (first attempts are in flight), the other answers a first attempt 500
+// (retries are waiting).
+func (s *system) slowAndFlakyReceivers() []*receiver {
+	slow := newReceiver(s.t)
+	slow.delay = 800 * time.Millisecond
+	flaky := newReceiver(s.t)
+	flaky.failFirstAttempts = true
+	receivers := []*receiver{slow, flaky}
+	for _, rc := range receivers {
+		rc.arrived = make(chan receivedRequest, 1000)
+		s.registerWebhook(rc, "delivery")
+	}
+	return receivers
 }
 
 // scheduledFirstAttempts reports whether a workflow ran DeliverFirstAttempts
