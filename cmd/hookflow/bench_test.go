@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/hookflow/hookflow/bench"
+	"github.com/hookflow/hookflow/cmd/hookflow/hookflowtest"
 	"github.com/hookflow/hookflow/models/modelstest"
 )
 
@@ -19,7 +20,7 @@ import (
 // verifies at the receiver, and the report has figures for each and the
 // ratios. On MariaDB in CI, through HOOKFLOW_DATABASE_DSN.
 func TestBenchReportsHookflowAndItsReferences(t *testing.T) {
-	bin := hookflowBinary(t)
+	bin := hookflowtest.Binary(t)
 	dsn := modelstest.DSN(t)
 	for _, ingest := range []string{"single", "batch"} {
 		t.Run(ingest, func(t *testing.T) {
