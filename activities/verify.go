@@ -30,7 +30,7 @@ func (a *Activities) CheckVerification(ctx context.Context, webhookID string) (r
 			a.Metrics.checked(res.Passed)
 		}
 	}()
-	locations, err := verificationURLs(w.URL, w.VerificationFile)
+	locations, err := VerificationURLs(w.URL, w.VerificationFile)
 	if err != nil {
 		res.Checks = []string{"cannot place the verification file next to " + w.URL + ": " + err.Error()}
 		return res, nil
@@ -84,10 +84,10 @@ func (a *Activities) webhookToVerify(ctx context.Context, id string) (*models.We
 	return w, err
 }
 
-// verificationURLs are where the owner may put the verification file: the
+// VerificationURLs are where the owner may put the verification file: the
 // callback script's directory (https://host/dir/script.php ->
 // https://host/dir/<file>) and the web root, once if they are the same.
-func verificationURLs(callback, file string) ([]string, error) {
+func VerificationURLs(callback, file string) ([]string, error) {
 	u, err := url.Parse(callback)
 	if err != nil {
 		return nil, err

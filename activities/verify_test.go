@@ -20,9 +20,9 @@ func TestVerificationURLs(t *testing.T) {
 		"https://host.example":                      {"https://host.example/" + file},
 		"http://host.example:8080/x/":               {"http://host.example:8080/x/" + file, "http://host.example:8080/" + file},
 	} {
-		got, err := verificationURLs(callback, file)
+		got, err := VerificationURLs(callback, file)
 		if err != nil || !reflect.DeepEqual(got, want) {
-			t.Errorf("verificationURLs(%q) = %v, %v; want %v", callback, got, err, want)
+			t.Errorf("VerificationURLs(%q) = %v, %v; want %v", callback, got, err, want)
 		}
 	}
 }

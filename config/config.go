@@ -31,6 +31,8 @@ type Config struct {
 	TrustedProxies       string
 	TrackingRate         float64
 	TrackingBurst        int
+	ConsoleSessionTTL    time.Duration
+	TemporalUIURL        string
 
 	TemporalAddress   string
 	TemporalNamespace string

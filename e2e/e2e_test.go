@@ -34,6 +34,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	"github.com/hookflow/hookflow/activities"
+	"github.com/hookflow/hookflow/console"
 	"github.com/hookflow/hookflow/models"
 	"github.com/hookflow/hookflow/models/modelstest"
 	"github.com/hookflow/hookflow/netpolicy"
@@ -182,6 +183,7 @@ func startSystemWith(t testing.TB, opts systemOptions) *system {
 		Workflows:   workflows.Starter{Client: tc, TaskQueue: taskQueue},
 		SigningKeys: []signing.PublicKey{key.Public()},
 		Metrics:     apiMetrics,
+		Console:     console.New(console.Options{Store: store, TemporalUI: consoleTemporalUI, Namespace: ns}),
 	})
 	api.Config.Handler = srv.Handler()
 	startSweeper(t, srv, cmp.Or(opts.sweep, testSweep))

@@ -13,6 +13,7 @@ var allModels = []any{
 	&Database{}, &Collection{}, &Profile{}, &Subprofile{},
 	&Message{}, &Link{}, &Event{}, &Webhook{}, &Delivery{}, &DeliveryAttempt{},
 	&Lease{}, &Recovery{}, &WebhookFlow{}, &WebhookFlowSlot{},
+	&ConsoleSession{},
 }
 
 // migrations are the versioned schema changes after the initial schema.
@@ -34,6 +35,7 @@ var migrations = []*gormigrate.Migration{
 	migrateFlowControl,
 	migrateHeldActiveSince,
 	migrateWebhookHealth,
+	migrateConsoleSessions,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

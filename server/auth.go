@@ -30,6 +30,10 @@ const principalKey = "hookflow.principal"
 func (s *Server) authenticate() gin.HandlerFunc {
 	operator := sha256.Sum256([]byte(s.APIToken))
 	return func(c *gin.Context) {
+		if id, ok := inProcessIdentity(c.Request.Context()); ok {
+			s.actInProcess(c, id)
+			return
+		}
 		scheme, token, ok := strings.Cut(c.GetHeader("Authorization"), " ")
 		ok = ok && strings.EqualFold(scheme, "Bearer") // auth schemes are case-insensitive (RFC 9110)
 		token = strings.TrimSpace(token)
@@ -66,6 +70,16 @@ func (s *Server) actAsOperator(c *gin.Context) {
 		return
 	}
 	c.Set(principalKey, principal{AccountID: account, Operator: true})
+}
+
+// actInProcess acts as the console's signed-in account (see inprocess.go).
+func (s *Server) actInProcess(c *gin.Context, id Identity) {
+	if id.Operator {
+		c.Request.Header.Set(AccountHeader, id.AccountID)
+		s.actAsOperator(c)
+		return
+	}
+	c.Set(principalKey, principal{AccountID: id.AccountID})
 }
 
 // actWithKey acts in the account the API key belongs to, and only there.

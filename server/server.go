@@ -45,6 +45,9 @@ type Options struct {
 	// Metrics is the process's registry: the server adds its metrics and
 	// serves all of it at /metrics. Nil: a registry of the server's own.
 	Metrics *prometheus.Registry
+	// Console builds the web console served under /console, given the
+	// way to call this API in-process; nil serves no console.
+	Console func(InProcess) http.Handler
 }
 
 // Server serves the API. Its handlers hold no state of their own; the
@@ -118,6 +121,11 @@ func (s *Server) Handler() http.Handler {
 	s.routeDeliveries(v1)
 	s.routeRecoveries(v1)
 	v1.GET("/signing-keys", s.listSigningKeys)
+	if s.Console != nil {
+		console := gin.WrapH(s.Console(InProcess{s: s, handler: r}))
+		r.Any("/console", console)
+		r.Any("/console/*path", console)
+	}
 	return r
 }
 

@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/hookflow/hookflow/config"
+	"github.com/hookflow/hookflow/console"
 	"github.com/hookflow/hookflow/devstack"
+	"github.com/hookflow/hookflow/models"
 	"github.com/hookflow/hookflow/server"
 	"github.com/hookflow/hookflow/telemetry"
 	"github.com/hookflow/hookflow/workflows"
@@ -102,6 +104,8 @@ func runDev(ctx context.Context, log *slog.Logger, cfg config.Config) (err error
 	}()
 	log.Warn("callback URLs on loopback and private networks are allowed, so local receivers work; never do this in production")
 
+	uiURL := "http://" + dialAddr(uiLn.Addr().String())
+	cfg.TemporalUIURL = uiURL // the console links deliveries to their workflows in this UI
 	srv, err := newAPIServer(cfg, store, tc, key, token, reg)
 	if err != nil {
 		return err
@@ -112,15 +116,23 @@ func runDev(ctx context.Context, log *slog.Logger, cfg config.Config) (err error
 	}
 
 	apiURL := "http://" + dialAddr(apiLn.Addr().String())
+	// The banner's one-time link signs the developer in to the console as
+	// the operator, without pasting the token.
+	loginPath, err := console.NewLoginLink(ctx, store, models.ConsoleGrant{AccountID: models.DefaultAccountID, Operator: true})
+	if err != nil {
+		return fmt.Errorf("console login link: %w", err)
+	}
 	printBanner(os.Stdout, banner{
-		APIURL:    apiURL,
-		Token:     token,
-		TokenNote: tokenNote,
-		UIURL:     "http://" + dialAddr(uiLn.Addr().String()) + "/namespaces/" + cfg.TemporalNamespace + "/workflows",
-		Temporal:  tsrv.Addr(),
-		Namespace: cfg.TemporalNamespace,
-		DataDir:   absPath(cfg.DataDir),
-		Ephemeral: cfg.DevEphemeral,
+		APIURL:       apiURL,
+		Token:        token,
+		TokenNote:    tokenNote,
+		ConsoleURL:   apiURL + "/console",
+		ConsoleLogin: apiURL + loginPath,
+		UIURL:        uiURL + "/namespaces/" + cfg.TemporalNamespace + "/workflows",
+		Temporal:     tsrv.Addr(),
+		Namespace:    cfg.TemporalNamespace,
+		DataDir:      absPath(cfg.DataDir),
+		Ephemeral:    cfg.DevEphemeral,
 	})
 
 	// The banner comes first: once /readyz answers, it has been printed.
@@ -177,8 +189,8 @@ func devAPIToken(cfg config.Config) (token, note string, err error) {
 }
 
 type banner struct {
-	APIURL, Token, TokenNote, UIURL, Temporal, Namespace, DataDir string
-	Ephemeral                                                     bool
+	APIURL, Token, TokenNote, ConsoleURL, ConsoleLogin, UIURL, Temporal, Namespace, DataDir string
+	Ephemeral                                                                               bool
 }
 
 func printBanner(out io.Writer, b banner) {
@@ -191,13 +203,15 @@ hookflow dev is running. Ctrl-C stops it.
 
   API         %s
   API token   %s   (%s)
+  Console     %s
+  Login link  %s   (signs in once, within %s)
   Web UI      %s
   Temporal    %s   (namespace %s)
   Data        %s
 
   curl -H "Authorization: Bearer %s" %s/v1/databases
 
-`, b.APIURL, b.Token, b.TokenNote, b.UIURL, b.Temporal, b.Namespace, data, b.Token, b.APIURL)
+`, b.APIURL, b.Token, b.TokenNote, b.ConsoleURL, b.ConsoleLogin, console.LoginLinkTTL, b.UIURL, b.Temporal, b.Namespace, data, b.Token, b.APIURL)
 }
 
 // exitOnSecondSignal lets an impatient second Ctrl-C end the process

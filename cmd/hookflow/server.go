@@ -15,6 +15,7 @@ import (
 	"go.temporal.io/sdk/client"
 
 	"github.com/hookflow/hookflow/config"
+	"github.com/hookflow/hookflow/console"
 	"github.com/hookflow/hookflow/keyfile"
 	"github.com/hookflow/hookflow/models"
 	"github.com/hookflow/hookflow/netpolicy"
@@ -112,6 +113,12 @@ func newAPIServer(cfg config.Config, store *models.Store, tc client.Client, key 
 		TrackingRate:   cfg.TrackingRate,
 		TrackingBurst:  cfg.TrackingBurst,
 		Metrics:        reg,
+		Console: console.New(console.Options{
+			Store:      store,
+			SessionTTL: cfg.ConsoleSessionTTL,
+			TemporalUI: strings.TrimSuffix(cfg.TemporalUIURL, "/"),
+			Namespace:  cfg.TemporalNamespace,
+		}),
 	}), nil
 }
 
