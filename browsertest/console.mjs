@@ -42,7 +42,7 @@ const forgedPage = /The form has expired or was forged/;
 // (we run as root), nothing that reaches out to Google's services (the
 // network is closed), and a fresh, empty profile (--user-data-dir).
 const userDataDir = await mkdtemp(path.join(tmpdir(), 'hookflow-chromium-'));
-const browser = await chromium.launchPersistentContext(userDataDir, {
+const context = await chromium.launchPersistentContext(userDataDir, {
   executablePath: process.env.HOOKFLOW_CHROMIUM || '/usr/bin/chromium',
   headless: true,
   chromiumSandbox: false,
@@ -52,8 +52,8 @@ const browser = await chromium.launchPersistentContext(userDataDir, {
   viewport: { width: 1280, height: 900 },
   timeout: 30_000,
 });
-browser.setDefaultTimeout(15_000);
-const page = browser.pages()[0] ?? await browser.newPage();
+context.setDefaultTimeout(15_000);
+const page = context.pages()[0] ?? await context.newPage();
 
 // api calls hookflow's API as Acme, to check what the pages claim.
 async function api(method, route) {
@@ -96,7 +96,7 @@ s.step('a wrong API key is refused (401) with a message', async () => {
   const response = await submit(page, button('Sign in'));
   assert.equal(response.status(), 401);
   await page.getByLabel('API key', { exact: true }).waitFor();
-  assert.equal((await browser.cookies()).filter((c) => c.name === 'hookflow_console').length, 0, 'no session');
+  assert.equal((await context.cookies()).filter((c) => c.name === 'hookflow_console').length, 0, 'no session');
 });
 
 s.step('sign in with the API key', async () => {
@@ -104,7 +104,7 @@ s.step('sign in with the API key', async () => {
   await submit(page, button('Sign in'));
   await page.waitForURL(`${consoleURL}/webhooks`);
   await heading('Webhooks').waitFor();
-  const [cookie] = (await browser.cookies()).filter((c) => c.name === 'hookflow_console');
+  const [cookie] = (await context.cookies()).filter((c) => c.name === 'hookflow_console');
   assert.ok(cookie, 'a hookflow_console session cookie');
   assert.equal(cookie.httpOnly, true, 'HttpOnly');
   assert.equal(cookie.sameSite, 'Strict', 'SameSite=Strict');
@@ -189,7 +189,9 @@ s.step('Check now: passed, and the receiver enforces signatures', async () => {
   await page.goto(`${consoleURL}/webhooks`);
   const row = page.getByRole('row').filter({ hasText: webhookURL });
   await expectText(row.first(), /\bactive\b/, 'the webhook listed as active');
-  assert.equal(await link('Manage').count(), 1, 'only Acme\'s webhook is listed');
+  const manageLinks = page.getByRole('link', { name: /^Manage\b/ });
+  assert.equal(await manageLinks.count(), 1, 'only Acme\'s webhook is listed');
+  assert.equal(await manageLinks.getAttribute('href'), `/console/webhooks/${webhookID}`);
   await submit(page, button('Check now'));
   await heading('Check results').waitFor({ timeout: 60_000 });
   const result = page.getByRole('row').filter({ hasText: webhookURL }).filter({ hasText: /Enforces signatures/ });
@@ -204,15 +206,16 @@ s.step('after an open, the delivery log shows its delivery and attempts', async 
   await pixel.arrayBuffer();
   await page.goto(manageURL);
   await heading('Deliveries').waitFor();
-  const row = page.getByRole('row').filter({ hasText: /\bopen\b/ }).filter({ has: page.getByRole('link') });
+  // Each row of the log links its delivery by its event type.
+  const delivery = page.getByRole('row').getByRole('link', { name: 'open', exact: true });
   await eventually('the open in the delivery log', async () => {
-    if (await row.count() > 0) return true;
+    if (await delivery.count() > 0) return true;
     await page.reload();
     return false;
   }, { timeout: 60_000, interval: 1_000 });
   await page.getByRole('img', { name: /^Deliveries/ }).waitFor();
   await shot('console-manage.png');
-  await row.first().getByRole('link').first().click();
+  await delivery.first().click();
   await page.waitForURL(/\/console\/deliveries\/[^/]+$/);
   await expectText(page.getByRole('table').first(), /\b204\b/, 'the attempt the receiver answered');
   const webUI = await link('Open in Temporal Web UI').getAttribute('href');
@@ -271,7 +274,7 @@ s.step('sign out ends the session', async () => {
   await page.goto(`${consoleURL}/webhooks`);
   await submit(page, button('Sign out'));
   await page.waitForURL(`${consoleURL}/login`);
-  assert.equal((await browser.cookies()).filter((c) => c.name === 'hookflow_console').length, 0, 'the cookie is gone');
+  assert.equal((await context.cookies()).filter((c) => c.name === 'hookflow_console').length, 0, 'the cookie is gone');
   await page.goto(manageURL);
   await page.waitForURL(`${consoleURL}/login`);
   await page.getByLabel('API key', { exact: true }).waitFor();
@@ -295,7 +298,7 @@ let passed = false;
 try {
   passed = await s.run(describePage);
 } finally {
-  await browser.close();
+  await context.close();
   await rm(userDataDir, { recursive: true, force: true });
 }
 process.exitCode = passed ? 0 : 1;
