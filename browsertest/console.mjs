@@ -120,6 +120,7 @@ s.step('create a webhook for opens and clicks in the Newsletter database', async
   await page.getByLabel('Callback URL', { exact: true }).fill(webhookURL);
   await page.getByLabel('Database', { exact: true }).selectOption(databaseID);
   await page.getByLabel('Format', { exact: true }).selectOption('json');
+  await page.getByLabel('Callback URL', { exact: true }).blur();
   await shot('console-new-webhook.png');
   await submit(page, button('Create webhook'));
   await page.waitForURL(/\/console\/webhooks\/[^/]+\/verify$/);
@@ -215,6 +216,13 @@ s.step('after an open, the delivery log shows its delivery and attempts', async 
   }, { timeout: 60_000, interval: 1_000 });
   await page.getByRole('img', { name: /^Deliveries/ }).waitFor();
   await shot('console-manage.png');
+  // The Status filter: the open is among the succeeded, not the failed.
+  for (const [status, shown] of [['failed', 0], ['succeeded', 1]]) {
+    await page.getByLabel('Status', { exact: true }).selectOption(status);
+    await button('Filter').click();
+    await page.waitForURL(new RegExp(`[?&]status=${status}`));
+    assert.equal(await delivery.count(), shown, `deliveries shown with status ${status}`);
+  }
   await delivery.first().click();
   await page.waitForURL(/\/console\/deliveries\/[^/]+$/);
   await expectText(page.getByRole('table').first(), /\b204\b/, 'the attempt the receiver answered');
