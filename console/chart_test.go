@@ -34,7 +34,7 @@ func TestChartCountsDeliveriesAndLagByHour(t *testing.T) {
 	if !strings.Contains(last.Title, "3 deliveries") {
 		t.Errorf("last bar's title %q", last.Title)
 	}
-	if ch.MaxLag != "4s" || len(strings.Fields(ch.LagLine)) != 2 {
+	if ch.MaxLag != "4s" || len(strings.Fields(ch.LagLine)) != 2 || len(ch.LagPoints) != 2 {
 		t.Errorf("max lag %s, lag line %q; want 4s over two hours", ch.MaxLag, ch.LagLine)
 	}
 	if !strings.HasPrefix(ch.Label, "Deliveries and lag over the last 24 hours: 4 deliveries") {
