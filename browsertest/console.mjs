@@ -26,6 +26,7 @@ const consoleURL = setting('HOOKFLOW_CONSOLE_URL');
 const apiURL = setting('HOOKFLOW_API_URL');
 const apiKey = setting('HOOKFLOW_API_KEY');
 const databaseID = setting('HOOKFLOW_DATABASE_ID');
+const pendingWebhookID = setting('HOOKFLOW_PENDING_WEBHOOK_ID');
 const openURL = setting('HOOKFLOW_OPEN_URL');
 const webUIURL = setting('HOOKFLOW_WEBUI_URL');
 const receiverURL = setting('HOOKFLOW_RECEIVER_URL');
@@ -36,6 +37,7 @@ const otherWebhookURL = setting('HOOKFLOW_OTHER_WEBHOOK_URL');
 const screenshots = process.env.HOOKFLOW_SCREENSHOTS ?? '';
 
 const webhookURL = `${receiverURL}/hooks/handler.php`;
+const desktop = { width: 1280, height: 900 };
 const forgedPage = /The form has expired or was forged/;
 
 // Debian's Chromium as this machine and CI need it: headless, no sandbox
@@ -49,7 +51,7 @@ const context = await chromium.launchPersistentContext(userDataDir, {
   args: ['--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
     '--disable-component-update', '--disable-sync'],
   acceptDownloads: true,
-  viewport: { width: 1280, height: 900 },
+  viewport: desktop,
   timeout: 30_000,
 });
 context.setDefaultTimeout(15_000);
@@ -121,7 +123,7 @@ s.step('create a webhook for opens and clicks in the Newsletter database', async
   await page.getByLabel('Database', { exact: true }).selectOption(databaseID);
   await page.getByLabel('Format', { exact: true }).selectOption('json');
   await page.getByLabel('Callback URL', { exact: true }).blur();
-  await shot('console-new-webhook.png');
+  await shot('console-new.png');
   await submit(page, button('Create webhook'));
   await page.waitForURL(/\/console\/webhooks\/[^/]+\/verify$/);
   webhookID = new URL(page.url()).pathname.split('/').at(-2);
@@ -191,8 +193,9 @@ s.step('Check now: passed, and the receiver enforces signatures', async () => {
   const row = page.getByRole('row').filter({ hasText: webhookURL });
   await expectText(row.first(), /\bactive\b/, 'the webhook listed as active');
   const manageLinks = page.getByRole('link', { name: /^Manage\b/ });
-  assert.equal(await manageLinks.count(), 1, 'only Acme\'s webhook is listed');
-  assert.equal(await manageLinks.getAttribute('href'), `/console/webhooks/${webhookID}`);
+  const listed = await manageLinks.evaluateAll((links) => links.map((a) => a.getAttribute('href')).sort());
+  assert.deepEqual(listed, [webhookID, pendingWebhookID].map((id) => `/console/webhooks/${id}`).sort(),
+    'Acme\'s two webhooks are listed, no other account\'s');
   await submit(page, button('Check now'));
   await heading('Check results').waitFor({ timeout: 60_000 });
   const result = page.getByRole('row').filter({ hasText: webhookURL }).filter({ hasText: /Enforces signatures/ });
@@ -230,6 +233,30 @@ s.step('after an open, the delivery log shows its delivery and attempts', async 
   assert.ok(webUI.startsWith(webUIURL), `the Web UI link ${webUI} points at ${webUIURL}`);
   await button('Resend').waitFor();
   await shot('console-delivery.png');
+});
+
+s.step('Databases and collections lists the webhooks linked to each', async () => {
+  await link('Databases and collections').click();
+  await heading('Databases and collections').waitFor();
+  for (const [url, id] of [[webhookURL, webhookID], [`${receiverURL}/shop/hooks.php`, pendingWebhookID]]) {
+    const linked = page.getByRole('link', { name: url, exact: true }).first();
+    assert.equal(await linked.getAttribute('href'), `/console/webhooks/${id}`);
+  }
+  await page.getByText(/\bCustomers\b/).first().waitFor();
+  await shot('console-databases.png');
+});
+
+s.step('on a phone, the Webhooks page fits the screen', async () => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  try {
+    await page.goto(`${consoleURL}/webhooks`);
+    await heading('Webhooks').waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than the screen`);
+    await shot('console-phone.png');
+  } finally {
+    await page.setViewportSize(desktop);
+  }
 });
 
 s.step('a forged CSRF token is refused (403) and nothing changes', async () => {

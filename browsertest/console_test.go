@@ -60,6 +60,15 @@ func TestConsoleInChromium(t *testing.T) {
 	require.NoError(t, acme.Call(ctx, "GET", "/v1/signing-keys", nil, &keys))
 	rc := newReceiverSite(t, keys.Keys[0].PublicKey)
 
+	// A second webhook of Acme's, never verified, linked to a collection:
+	// the lists show more than one webhook and more than one status.
+	var customers, pending struct{ ID string }
+	require.NoError(t, acme.Call(ctx, "POST", "/v1/databases/"+db.ID+"/collections", map[string]any{"name": "Customers"}, &customers))
+	require.NoError(t, acme.Call(ctx, "POST", "/v1/webhooks", map[string]any{
+		"url": rc.URL + "/shop/hooks.php", "events": []string{"bounce", "unsubscribe"},
+		"database_id": db.ID, "collection_id": customers.ID,
+	}, &pending))
+
 	// Another account's webhook, which Acme's session must not reach.
 	var theirs struct{ ID string }
 	require.NoError(t, other.Call(ctx, "POST", "/v1/webhooks", map[string]any{
@@ -67,18 +76,19 @@ func TestConsoleInChromium(t *testing.T) {
 	}, &theirs))
 
 	out := runScript(t, node, map[string]string{
-		"HOOKFLOW_CONSOLE_URL":       dev.API + "/console",
-		"HOOKFLOW_API_URL":           dev.API,
-		"HOOKFLOW_API_KEY":           acme.Token,
-		"HOOKFLOW_DATABASE_ID":       db.ID,
-		"HOOKFLOW_OPEN_URL":          message.OpenURL,
-		"HOOKFLOW_WEBUI_URL":         dev.UI,
-		"HOOKFLOW_RECEIVER_URL":      rc.URL,
-		"HOOKFLOW_RECEIVER_DIR":      rc.files,
-		"HOOKFLOW_SECRET_FILE":       rc.secretFile,
-		"HOOKFLOW_OTHER_WEBHOOK_ID":  theirs.ID,
-		"HOOKFLOW_OTHER_WEBHOOK_URL": rc.URL + "/other-account/handler.php",
-		"HOOKFLOW_SCREENSHOTS":       screenshotDir(t),
+		"HOOKFLOW_CONSOLE_URL":        dev.API + "/console",
+		"HOOKFLOW_API_URL":            dev.API,
+		"HOOKFLOW_API_KEY":            acme.Token,
+		"HOOKFLOW_DATABASE_ID":        db.ID,
+		"HOOKFLOW_PENDING_WEBHOOK_ID": pending.ID,
+		"HOOKFLOW_OPEN_URL":           message.OpenURL,
+		"HOOKFLOW_WEBUI_URL":          dev.UI,
+		"HOOKFLOW_RECEIVER_URL":       rc.URL,
+		"HOOKFLOW_RECEIVER_DIR":       rc.files,
+		"HOOKFLOW_SECRET_FILE":        rc.secretFile,
+		"HOOKFLOW_OTHER_WEBHOOK_ID":   theirs.ID,
+		"HOOKFLOW_OTHER_WEBHOOK_URL":  rc.URL + "/other-account/handler.php",
+		"HOOKFLOW_SCREENSHOTS":        screenshotDir(t),
 	})
 	t.Logf("console.mjs:\n%s", out)
 

@@ -27,9 +27,13 @@ type chart struct {
 	Height  int
 	Bars    []chartBar
 	LagLine string // SVG polyline points; empty without lag
-	MaxLag  string
-	Max     int
+	// LagPoints mark each hour's average lag (a single hour draws no line).
+	LagPoints []chartPoint
+	MaxLag    string
+	Max       int
 }
+
+type chartPoint struct{ X, Y int }
 
 type chartBar struct {
 	X, Y, W, H int
@@ -76,7 +80,9 @@ func newChart(deliveries []models.Delivery, since, now time.Time) chart {
 		if lagN[i] > 0 && maxLag > 0 {
 			lag := lagSum[i] / time.Duration(lagN[i])
 			y := chartHeight - int(float64(chartHeight-10)*float64(lag)/float64(maxLag))
-			ch.LagLine += strconv.Itoa(i*barWidth+barWidth/2) + "," + strconv.Itoa(y) + " "
+			x := i*barWidth + barWidth/2
+			ch.LagLine += strconv.Itoa(x) + "," + strconv.Itoa(y) + " "
+			ch.LagPoints = append(ch.LagPoints, chartPoint{x, y})
 		}
 	}
 	ch.MaxLag = maxLag.Round(time.Millisecond).String()

@@ -46,6 +46,23 @@ func TestDevRunsEverythingAndKeepsItAcrossARestart(t *testing.T) {
 	for _, want := range []string{dev.API, dev.UI + "/namespaces/default/workflows", addrs.Temporal, dataDir} {
 		require.Contains(t, banner, want, "the banner shows it")
 	}
+	// The console is served, and the banner's login link signs in once.
+	require.Contains(t, banner, "Console     "+dev.API+"/console")
+	link := regexp.MustCompile(`Login link\s+(\S+)`).FindStringSubmatch(banner)
+	require.NotNil(t, link, banner)
+	require.True(t, strings.HasPrefix(link[1], dev.API+"/console/login/"), link[1])
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for i, want := range []int{http.StatusSeeOther, http.StatusUnauthorized} {
+		resp, err := noRedirect.Get(link[1])
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, want, resp.StatusCode, "use %d of the login link", i+1)
+		if want == http.StatusSeeOther {
+			require.Equal(t, "/console/webhooks", resp.Header.Get("Location"))
+			require.Contains(t, resp.Header.Get("Set-Cookie"), "hookflow_console=")
+		}
+	}
+
 	saved, err := os.ReadFile(filepath.Join(dataDir, "api-token"))
 	require.NoError(t, err)
 	require.Equal(t, strings.TrimSpace(string(saved)), dev.Token(), "the token is kept in the data directory")
