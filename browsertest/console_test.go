@@ -30,7 +30,7 @@ const chromium = "/usr/bin/chromium"
 
 // scriptTimeout bounds the whole browser scenario, from node's start to
 // its exit.
-const scriptTimeout = 150 * time.Second
+const scriptTimeout = 2 * time.Minute
 
 func TestMain(m *testing.M) {
 	code := m.Run()
