@@ -28,6 +28,11 @@ type Options struct {
 	// namespace of hookflow's workflows: a delivery links to its workflow
 	// there. Empty: no link.
 	TemporalUI, Namespace string
+	// SecureCookie marks the session cookie Secure on every answer, not
+	// only on those over TLS: for a console reached over HTTPS through a
+	// proxy that ends TLS (hookflow serve sets it when its public URL is
+	// https).
+	SecureCookie bool
 }
 
 //go:embed templates/*.html

@@ -72,7 +72,7 @@ func (c *console) logout(q *request) {
 	if err := c.Store.EndConsoleSession(q.r.Context(), q.token); err != nil {
 		slog.Error("console: ending a session", "error", err)
 	}
-	clearCookie(q.w, q.r)
+	c.clearCookie(q.w, q.r)
 	http.Redirect(q.w, q.r, "/console/login", http.StatusSeeOther)
 }
 

@@ -73,14 +73,18 @@ func (c *console) startSession(w http.ResponseWriter, r *http.Request, grant mod
 		Path:     "/console",
 		MaxAge:   int(c.SessionTTL.Seconds()),
 		HttpOnly: true,
-		Secure:   r.TLS != nil,
+		Secure:   c.secure(r),
 		SameSite: http.SameSiteStrictMode,
 	})
 	http.Redirect(w, r, "/console/webhooks", http.StatusSeeOther)
 	return true
 }
 
-func clearCookie(w http.ResponseWriter, r *http.Request) {
+func (c *console) clearCookie(w http.ResponseWriter, r *http.Request) {
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/console", MaxAge: -1,
-		HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteStrictMode})
+		HttpOnly: true, Secure: c.secure(r), SameSite: http.SameSiteStrictMode})
 }
+
+// secure says whether the cookie is Secure: over TLS, or always when the
+// console is known to be reached over HTTPS.
+func (c *console) secure(r *http.Request) bool { return r.TLS != nil || c.SecureCookie }

@@ -151,3 +151,15 @@ func TestOperatorSwitchesAccount(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, p.status)
 	require.NotContains(t, k.get("/console/webhooks").body, `<label for="account">`)
 }
+
+func TestCookieIsSecureWhenTheConsoleIsServedOverHTTPS(t *testing.T) {
+	s := newSite(t, func(o *console.Options) { o.SecureCookie = true })
+	_, key := s.newAccount("Shop")
+	p := s.browser().post("/console/login", url.Values{"key": {key}})
+	require.Equal(t, http.StatusSeeOther, p.status)
+	cookies := (&http.Response{Header: p.header}).Cookies()
+	require.Len(t, cookies, 1)
+	require.True(t, cookies[0].Secure)
+	require.True(t, cookies[0].HttpOnly)
+	require.Equal(t, http.SameSiteStrictMode, cookies[0].SameSite)
+}

@@ -118,6 +118,9 @@ func newAPIServer(cfg config.Config, store *models.Store, tc client.Client, key 
 			SessionTTL: cfg.ConsoleSessionTTL,
 			TemporalUI: strings.TrimSuffix(cfg.TemporalUIURL, "/"),
 			Namespace:  cfg.TemporalNamespace,
+			// Behind a proxy that ends TLS the request is plain HTTP,
+			// but the browser's is not.
+			SecureCookie: strings.HasPrefix(cfg.PublicURL, "https://"),
 		}),
 	}), nil
 }
