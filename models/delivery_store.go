@@ -69,7 +69,7 @@ func (s *Store) EnsureDeliveries(ctx context.Context, e *Event, webhooks []Webho
 		if w.Holds() {
 			status = DeliveryHeld
 		}
-		d := Delivery{ID: NewID(PrefixDelivery), Owned: Owned{AccountID: e.AccountID}, EventID: eventID, EventType: e.Type, WebhookID: webhookID, Status: status}
+		d := Delivery{ID: NewID(PrefixDelivery), Owned: Owned{AccountID: e.AccountID}, EventID: eventID, EventType: e.Type, EventCount: 1, WebhookID: webhookID, Status: status}
 		err := s.Create(ctx, &d)
 		if errors.Is(err, ErrConflict) {
 			// A concurrent caller created it first; take theirs.

@@ -66,6 +66,10 @@ func (s *Store) EventIDsByClientID(ctx context.Context, accountID string, client
 }
 
 // CreateEvents stores events in one transaction: all of them, or none.
+// Each event a batched webhook wants waits for its batch as a BatchItem
+// written in the same transaction; an event only batched webhooks want is
+// stored dispatched and settled (see batchItemsFor): no workflow is
+// started for it.
 // A client id stored already (perhaps by a concurrent transaction) is
 // ErrConflict. MySQL may end one of two transactions that wait for each
 // other's client ids; that one is run again, up to three times.
@@ -84,7 +88,23 @@ func (s *Store) CreateEvents(ctx context.Context, events []*Event) error {
 	sorted := slices.Clone(events)
 	slices.SortStableFunc(sorted, func(a, b *Event) int { return strings.Compare(clientID(a), clientID(b)) })
 	err := s.transactionRetryingDeadlocks(ctx, func(tx *Store) error {
-		return tx.db.WithContext(ctx).CreateInBatches(sorted, 200).Error
+		// Batched webhooks get their events as outbox rows, written with
+		// the events: matched here, in the order the events came.
+		webhooks, err := tx.batchedWebhooksOf(ctx, events)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			e.DispatchedAt, e.SettledAt = nil, nil // a run again starts over
+		}
+		items := batchItemsFor(events, webhooks, Now())
+		if err := tx.db.WithContext(ctx).CreateInBatches(sorted, 200).Error; err != nil {
+			return err
+		}
+		if len(items) == 0 {
+			return nil
+		}
+		return tx.db.WithContext(ctx).CreateInBatches(items, 500).Error
 	})
 	return translate(err)
 }

@@ -12,7 +12,7 @@ var allModels = []any{
 	&Account{}, &APIKey{}, &IdempotentRequest{},
 	&Database{}, &Collection{}, &Profile{}, &Subprofile{},
 	&Message{}, &Link{}, &Event{}, &Webhook{}, &Delivery{}, &DeliveryAttempt{},
-	&Lease{}, &Recovery{}, &WebhookFlow{}, &WebhookFlowSlot{},
+	&Lease{}, &Recovery{}, &WebhookFlow{}, &WebhookFlowSlot{}, &BatchItem{},
 }
 
 // migrations are the versioned schema changes after the initial schema.
@@ -34,6 +34,7 @@ var migrations = []*gormigrate.Migration{
 	migrateFlowControl,
 	migrateHeldActiveSince,
 	migrateWebhookHealth,
+	migrateBatchedDelivery,
 }
 
 // Migrate brings the schema up to date. A fresh database gets the current

@@ -11,10 +11,14 @@ import (
 // workflows started in the background; the caller never waits on Temporal.
 // Every endpoint that stores events calls it once for each.
 func (s *Server) dispatch(events ...*models.Event) {
+	toStart := events[:0:0]
 	for _, e := range events {
 		s.metrics.eventsAccepted.WithLabelValues(string(e.Type)).Inc()
+		if e.DispatchedAt == nil { // else only batched webhooks want it: its batches have it
+			toStart = append(toStart, e)
+		}
 	}
-	s.dispatcher.enqueue(events...)
+	s.dispatcher.enqueue(toStart...)
 }
 
 // startDelivery starts one event's delivery workflow, waiting at most

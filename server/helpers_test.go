@@ -345,6 +345,7 @@ type workflowCalls struct {
 	Cancels          []string // ids of CancelRecovery
 	Releases         []string // webhook ids of ReleaseHeld
 	Looks            []string // webhook ids of LookAgain
+	Batchings        []string // webhook ids of StartBatching
 }
 
 var _ server.Workflows = (*workflowsDouble)(nil)
@@ -492,6 +493,13 @@ func (w *workflowsDouble) ReleaseHeld(_ context.Context, webhookID string) error
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.calls.Releases = append(w.calls.Releases, webhookID)
+	return nil
+}
+
+func (w *workflowsDouble) StartBatching(_ context.Context, webhookID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.Batchings = append(w.calls.Batchings, webhookID)
 	return nil
 }
 

@@ -114,6 +114,18 @@ func (s Starter) ReleaseHeld(ctx context.Context, webhookID string) error {
 	return err
 }
 
+// StartBatching starts the batching workflow of a batched webhook, unless
+// one runs: call it when a webhook gets batch settings or moves to active.
+func (s Starter) StartBatching(ctx context.Context, webhookID string) error {
+	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       BatchingWorkflowID(webhookID),
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}, Batching, BatchingInput{WebhookID: webhookID})
+	return err
+}
+
 // StartProbe starts the probe of a webhook hookflow disabled, unless one
 // runs already.
 func (s Starter) StartProbe(ctx context.Context, webhookID string) error {
