@@ -12,15 +12,17 @@ import (
 // outbox, written with the events) until its batching workflow collects
 // them into one delivery (CollectBatch) and attempts it (DeliverBatch).
 const (
-	// collectPollTime bounds one run of CollectBatch: an idle webhook's
-	// workflow adds a few history events this often, no more.
-	collectPollTime = 30 * time.Second
 	// collectIdlePoll is how often the collector looks for new events while
 	// none waits, or its webhook does not take attempts; collectBusyPoll
 	// while some wait for more.
 	collectIdlePoll = 200 * time.Millisecond
 	collectBusyPoll = 20 * time.Millisecond
 )
+
+// collectPollTime bounds one run of CollectBatch: an idle webhook's
+// workflow adds a few history events this often, no more. (A variable so
+// that tests need not wait that long.)
+var collectPollTime = 30 * time.Second
 
 // unbatchedDrain are the settings a webhook's events still waiting when its
 // batch settings were removed go with: at once, in batches of this size.
