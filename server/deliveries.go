@@ -67,8 +67,8 @@ func (s *Server) listWebhookDeliveries(c *gin.Context) {
 		filters = append(filters, models.Where("status = ?", st))
 	}
 	if e := models.EventType(c.Query("event_type")); e != "" {
-		if !e.Valid() {
-			errs.add("event_type", "unknown event type; known: "+eventTypeList())
+		if !e.Valid() && e != models.EventBatch { // "batch" finds the batch deliveries
+			errs.add("event_type", "unknown event type; known: "+eventTypeList()+", or batch")
 		}
 		filters = append(filters, models.Where("event_type = ?", e))
 	}

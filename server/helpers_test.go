@@ -392,6 +392,7 @@ func (w *workflowsDouble) recorded() workflowCalls {
 		Looks:            slices.Clone(w.calls.Looks),
 		Recoveries:       slices.Clone(w.calls.Recoveries),
 		Cancels:          slices.Clone(w.calls.Cancels),
+		Batchings:        slices.Clone(w.calls.Batchings),
 	}
 }
 
