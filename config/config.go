@@ -66,6 +66,7 @@ type Config struct {
 	BenchEvents, BenchWebhooks, BenchClients int
 	BenchRate                                float64
 	BenchBatchIngest, BenchSkipReferences    bool
+	BenchBatch                               bool
 	BenchFormat, BenchTemporalAddress        string
 
 	// hookflow receiver only.

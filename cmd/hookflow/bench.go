@@ -126,7 +126,8 @@ func benchTo(ctx context.Context, log *slog.Logger, cfg config.Config, out, prog
 		Temporal: tc,
 		Signer:   signing.Signer{Keys: &key},
 		Events:   cfg.BenchEvents, Webhooks: cfg.BenchWebhooks, Clients: cfg.BenchClients,
-		Rate: cfg.BenchRate, Batch: cfg.BenchBatchIngest, SkipRefs: cfg.BenchSkipReferences,
+		Rate: cfg.BenchRate, Batch: cfg.BenchBatchIngest || cfg.BenchBatch, SkipRefs: cfg.BenchSkipReferences || cfg.BenchBatch,
+		Batched:  cfg.BenchBatch,
 		Progress: progress,
 		Describe: setup,
 	})
