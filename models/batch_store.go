@@ -6,59 +6,6 @@ import (
 	"time"
 )
 
-// batchItemsFor is the outbox rows of events for the batched webhooks
-// among webhooks that match them, in the events' order, and marks every
-// event that only batched webhooks want as dispatched and settled: it has
-// no delivery of its own, so it starts no workflow, and the reconciler has
-// nothing to look for. An event that other webhooks want too goes on as
-// usual (its workflow leaves the batched webhooks to their batches).
-func batchItemsFor(events []*Event, webhooks []Webhook, now time.Time) []BatchItem {
-	var items []BatchItem
-	for _, e := range events {
-		batched, single := 0, 0
-		for i := range webhooks {
-			w := &webhooks[i]
-			if w.AccountID != e.AccountID || !w.Matches(e) {
-				continue
-			}
-			if !w.Batched() {
-				single++
-				continue
-			}
-			batched++
-			items = append(items, BatchItem{AccountID: e.AccountID, WebhookID: w.ID, EventID: e.ID, CreatedAt: now})
-		}
-		if batched > 0 && single == 0 {
-			e.DispatchedAt, e.SettledAt = &now, &now
-		}
-	}
-	return items
-}
-
-// batchedWebhooksOf lists the webhooks of the events' accounts that take
-// deliveries, if any of them is batched (else none: nothing to batch).
-func (s *Store) batchedWebhooksOf(ctx context.Context, events []*Event) ([]Webhook, error) {
-	accounts := map[string]bool{}
-	var ids []string
-	for _, e := range events {
-		if !accounts[e.AccountID] {
-			accounts[e.AccountID] = true
-			ids = append(ids, e.AccountID)
-		}
-	}
-	var n int64
-	err := s.db.WithContext(ctx).Model(&Webhook{}).
-		Where("account_id IN ? AND status IN ? AND batch IS NOT NULL", ids, statusesTakingDeliveries).
-		Limit(1).Count(&n).Error
-	if err != nil || n == 0 {
-		return nil, err
-	}
-	var webhooks []Webhook
-	err = s.db.WithContext(ctx).Where("account_id IN ? AND status IN ?", ids, statusesTakingDeliveries).
-		Order("id").Find(&webhooks).Error
-	return webhooks, err
-}
-
 // WaitingBatchItems returns up to limit of a webhook's events waiting for a
 // batch, oldest first.
 func (s *Store) WaitingBatchItems(ctx context.Context, webhookID string, limit int) ([]BatchItem, error) {

@@ -165,3 +165,28 @@ func TestBatchSettingsAreEditedAndCleared(t *testing.T) {
 		}
 	}
 }
+
+// TestEventsStoredWithoutBatchItemsStayWithTheirWorkflow: the sweeper's
+// matching of events stored before (with no batch item) keeps batched
+// webhooks among the event's webhooks, so its workflow delivers it to
+// them, rather than settling it as unwanted.
+func TestEventsStoredWithoutBatchItemsStayWithTheirWorkflow(t *testing.T) {
+	t.Parallel()
+	store := modelstest.Open(t)
+	ctx := t.Context()
+	w := batchedWebhook(t, store, 10)
+	e := newEvent("")
+	if err := store.Create(ctx, e); err != nil { // as before events were matched
+		t.Fatal(err)
+	}
+	refs := []models.EventRef{e.Ref()}
+	if err := store.MatchEventRefs(ctx, refs); err != nil {
+		t.Fatal(err)
+	}
+	if !refs[0].Wanted() || !slices.Equal(refs[0].WebhookIDs, []string{w.ID}) {
+		t.Errorf("matched %v (wanted %v), want the batched webhook %s: no batch has the event", refs[0].WebhookIDs, refs[0].Wanted(), w.ID)
+	}
+	if items, _ := store.WaitingBatchItems(ctx, w.ID, 10); len(items) != 0 {
+		t.Errorf("matching stored events wrote %d batch items", len(items))
+	}
+}

@@ -29,13 +29,7 @@ func (s *Store) WebhooksMatching(ctx context.Context, e *Event) ([]Webhook, erro
 	if err := q.Order("id").Find(&candidates).Error; err != nil {
 		return nil, err
 	}
-	matching := candidates[:0]
-	for _, w := range candidates {
-		if w.Matches(e) {
-			matching = append(matching, w)
-		}
-	}
-	return matching, nil
+	return MatchingWebhooks(candidates, e), nil
 }
 
 // whereInWebhookScope keeps webhooks that are unscoped on column or scoped to id.

@@ -14,7 +14,7 @@ func (s *Server) dispatch(events ...*models.Event) {
 	toStart := events[:0:0]
 	for _, e := range events {
 		s.metrics.eventsAccepted.WithLabelValues(string(e.Type)).Inc()
-		if e.DispatchedAt == nil { // else only batched webhooks want it: its batches have it
+		if e.DispatchedAt == nil { // else no webhook, or only batched ones, want it: no workflow
 			toStart = append(toStart, e)
 		}
 	}
@@ -25,7 +25,13 @@ func (s *Server) dispatch(events ...*models.Event) {
 // temporalCallTimeout, and records that it did. Only the start's failure is
 // returned: one to record it is logged, and the sweeper starts the event
 // again, harmlessly, since the workflow id is the event's.
+//
+// An event no webhook wants (as matched when stored, or by the sweeper)
+// gets no workflow: it is recorded dispatched and settled instead.
 func startDelivery(ctx context.Context, w Workflows, store *models.Store, ref models.EventRef) error {
+	if !ref.Wanted() {
+		return store.DispatchUnwanted(ctx, ref.ID)
+	}
 	startCtx, cancel := context.WithTimeout(ctx, temporalCallTimeout)
 	err := w.StartDelivery(startCtx, ref.Event())
 	cancel()

@@ -596,3 +596,20 @@ func waitDispatched(t testing.TB, store *models.Store) []models.Event {
 	})
 	return storedEvents(t, store, "1 = 1")
 }
+
+// subscribeToAll stores an active webhook of the default account that
+// takes every event type, unless the store has it: events stored after it
+// are wanted, and have their delivery started (an event no webhook wants
+// is stored settled, and gets no workflow).
+func subscribeToAll(t testing.TB, store *models.Store) {
+	t.Helper()
+	since := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // before any event's timestamp
+	w := &models.Webhook{
+		ID: "wh_takes_every_event", Owned: models.Owned{AccountID: models.DefaultAccountID},
+		URL: "https://example.com/every-event", Events: slices.Clone(models.EventTypes), Format: models.FormatJSON,
+		Status: models.WebhookActive, ActiveSince: &since, Secret: "whsec_dGVzdA==",
+	}
+	if err := store.Create(t.Context(), w); err != nil && !errors.Is(err, models.ErrConflict) {
+		t.Fatal(err)
+	}
+}

@@ -91,8 +91,9 @@ func TestEventsForABatchedWebhookStartNoWorkflow(t *testing.T) {
 	a := createAudience(t, h)
 	msg := createMessage(t, h, a.Profile, a.Subprofile).str("id")
 	id := createWebhook(t, h, []string{"open"}, nil)
+	clicks := createWebhook(t, h, []string{"click"}, nil) // unbatched
 	since := models.Now().Add(-time.Minute)
-	if err := store.DB(t.Context()).Model(&models.Webhook{}).Where("id = ?", id).
+	if err := store.DB(t.Context()).Model(&models.Webhook{}).Where("id IN ?", []string{id, clicks}).
 		Updates(map[string]any{"status": models.WebhookActive, "active_since": since}).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -115,7 +116,7 @@ func TestEventsForABatchedWebhookStartNoWorkflow(t *testing.T) {
 	time.Sleep(200 * time.Millisecond) // the dispatcher works in the background
 	calls := wf.recorded()
 	if started := calls.DeliveryAttempts[before:]; len(started) != 1 {
-		t.Fatalf("delivery workflows asked for %v, want only the click's (no webhook batches it)", started)
+		t.Fatalf("delivery workflows asked for %v, want only the click's (its webhook is unbatched)", started)
 	}
 
 	d, err := store.CreateBatchDelivery(t.Context(), &models.Webhook{ID: id, Owned: models.Owned{AccountID: models.DefaultAccountID}}, items)
