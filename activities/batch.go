@@ -189,6 +189,9 @@ func (a *Activities) batchEvent(ctx context.Context, d *models.Delivery) (*model
 	if err != nil {
 		return nil, err
 	}
+	if err := a.renderBatchPayloads(ctx, d, events); err != nil {
+		return nil, err
+	}
 	byID := make(map[string]*models.Event, len(events))
 	for i := range events {
 		byID[events[i].ID] = &events[i]
@@ -197,17 +200,9 @@ func (a *Activities) batchEvent(ctx context.Context, d *models.Delivery) (*model
 	var oldest time.Time
 	for _, id := range ids {
 		e := byID[id]
-		if e == nil {
+		if e == nil || len(e.Payload) == 0 {
 			logger(ctx).Warn("Event of a batch left out: it was deleted or cannot be read", deliveryAttrs(d, "batch_event_id", id)...)
 			continue
-		}
-		if len(e.Payload) == 0 {
-			if e, err = a.enrichedEvent(ctx, id); errors.Is(err, models.ErrNotFound) || errors.Is(err, models.ErrUnreadable) {
-				logger(ctx).Warn("Event of a batch left out", deliveryAttrs(d, "batch_event_id", id, "error", err)...)
-				continue
-			} else if err != nil {
-				return nil, err
-			}
 		}
 		if oldest.IsZero() || e.ReceivedAt.Before(oldest) {
 			oldest = e.ReceivedAt
@@ -219,6 +214,50 @@ func (a *Activities) batchEvent(ctx context.Context, d *models.Delivery) (*model
 	}
 	return &models.Event{ID: d.EventID, AccountID: d.AccountID, Type: models.EventBatch, ReceivedAt: oldest,
 		Payload: models.Fields{"type": string(models.EventBatch), "events": payloads}}, nil
+}
+
+// renderBatchPayloads renders the payloads of the batch's events that
+// have none yet, reading each audience row once for the whole batch, and
+// stores them in one transaction. A payload another run stored first is
+// read back and sent instead; an event whose payload cannot be rendered is
+// left without one (and out of the batch).
+func (a *Activities) renderBatchPayloads(ctx context.Context, d *models.Delivery, events []models.Event) error {
+	rows := newAudienceRows()
+	var rendered []*models.Event
+	for i := range events {
+		e := &events[i]
+		if len(e.Payload) > 0 {
+			continue
+		}
+		switch err := a.renderPayload(ctx, e, rows); {
+		case errors.Is(err, models.ErrUnreadable):
+			logger(ctx).Error("Event of a batch cannot be rendered", deliveryAttrs(d, "batch_event_id", e.ID, "error", err)...)
+			e.Payload = nil
+			continue
+		case err != nil:
+			return err
+		}
+		rendered = append(rendered, e)
+	}
+	if len(rendered) == 0 {
+		return nil
+	}
+	storedBefore, err := a.Store.SaveEventPayloads(ctx, rendered)
+	if err != nil {
+		return err
+	}
+	for _, id := range storedBefore {
+		theirs, err := models.Get[models.Event](ctx, a.Store, id)
+		if err != nil {
+			return err
+		}
+		for i := range events {
+			if events[i].ID == id {
+				events[i].Payload = theirs.Payload
+			}
+		}
+	}
+	return nil
 }
 
 // readableEvents loads the events one at a time, leaving out those that

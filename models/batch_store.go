@@ -112,3 +112,23 @@ func (s *Store) WebhooksWithWaitingBatches(ctx context.Context, before time.Time
 func (s *Store) DropWaitingBatchItems(ctx context.Context, webhookID string) error {
 	return s.db.WithContext(ctx).Where("webhook_id = ? AND delivery_id IS NULL", webhookID).Delete(&BatchItem{}).Error
 }
+
+// SaveEventPayloads is SaveEventPayload for many events in one
+// transaction (one commit for a batch's events); it returns the ids of
+// those whose payload another run stored first.
+func (s *Store) SaveEventPayloads(ctx context.Context, events []*Event) (storedBefore []string, err error) {
+	err = s.Transaction(ctx, func(tx *Store) error {
+		storedBefore = storedBefore[:0]
+		for _, e := range events {
+			stored, err := tx.SaveEventPayload(ctx, e)
+			if err != nil {
+				return err
+			}
+			if !stored {
+				storedBefore = append(storedBefore, e.ID)
+			}
+		}
+		return nil
+	})
+	return storedBefore, err
+}
