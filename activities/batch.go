@@ -51,13 +51,17 @@ type BatchCollected struct {
 func (a *Activities) CollectBatch(ctx context.Context, webhookID string) (res BatchCollected, err error) {
 	defer func() { err = a.retryLater(ctx, err) }()
 	defer heartbeatUntilDone(ctx)()
+	return a.collectBatch(ctx, webhookID, time.Now().Add(collectPollTime))
+}
+
+// collectBatch is CollectBatch, giving up at endBy.
+func (a *Activities) collectBatch(ctx context.Context, webhookID string, endBy time.Time) (res BatchCollected, err error) {
 	switch d, err := a.Store.UnattemptedBatch(ctx, webhookID); {
 	case err == nil:
 		return BatchCollected{DeliveryID: d.ID, Events: d.EventCount}, nil
 	case !errors.Is(err, models.ErrNotFound):
 		return res, err
 	}
-	endBy := time.Now().Add(collectPollTime)
 	for {
 		w, err := models.Get[models.Webhook](ctx, a.Store, webhookID)
 		if errors.Is(err, models.ErrNotFound) {
@@ -115,6 +119,51 @@ func (a *Activities) collectOnce(ctx context.Context, w *models.Webhook) (time.D
 	return 0, BatchCollected{DeliveryID: d.ID, Events: d.EventCount}, nil
 }
 
+// BatchesDelivered is what one run of DeliverBatches did.
+type BatchesDelivered struct {
+	Batches int `json:",omitempty"`
+	Events  int `json:",omitempty"`
+	// Retrying counts the batches handed to delivery workflows of their
+	// own for retries.
+	Retrying int `json:",omitempty"`
+	// Done: the webhook is gone, or no longer batched with nothing
+	// waiting; its batching workflow ends.
+	Done bool `json:",omitempty"`
+}
+
+// DeliverBatches is the work of a batching workflow: a regular activity
+// that, for up to collectPollTime, collects its webhook's next batch as
+// soon as one is ready (CollectBatch) and makes its first attempt
+// (DeliverBatch), batch after batch, heartbeating. Temporal's cost is so
+// paid per run, not per batch; a run that dies is run again, and finds a
+// batch it collected but never attempted first. Only a dependency that
+// fails is an error; what was delivered before it stays delivered.
+func (a *Activities) DeliverBatches(ctx context.Context, webhookID string) (res BatchesDelivered, err error) {
+	defer func() { err = a.retryLater(ctx, err) }()
+	defer heartbeatUntilDone(ctx)()
+	endBy := time.Now().Add(collectPollTime)
+	for time.Now().Before(endBy) {
+		got, err := a.collectBatch(ctx, webhookID, endBy)
+		if err != nil || got.Done {
+			res.Done = got.Done
+			return res, err
+		}
+		if got.DeliveryID == "" {
+			return res, nil // nothing was ready
+		}
+		delivered, err := a.deliverBatch(ctx, got.DeliveryID)
+		if err != nil {
+			return res, err
+		}
+		res.Batches++
+		res.Events += got.Events
+		if delivered.Retrying {
+			res.Retrying++
+		}
+	}
+	return res, nil
+}
+
 // BatchDelivered says where DeliverBatch left a batch.
 type BatchDelivered struct {
 	Status models.DeliveryStatus
@@ -133,6 +182,11 @@ type BatchDelivered struct {
 // nothing twice: a batch attempted already is only handed on.
 func (a *Activities) DeliverBatch(ctx context.Context, deliveryID string) (res BatchDelivered, err error) {
 	defer func() { err = a.retryLater(ctx, err) }()
+	return a.deliverBatch(ctx, deliveryID)
+}
+
+// deliverBatch is DeliverBatch.
+func (a *Activities) deliverBatch(ctx context.Context, deliveryID string) (res BatchDelivered, err error) {
 	if a.Runs == nil {
 		return res, errors.New("batched delivery needs Activities.Runs")
 	}
@@ -147,6 +201,23 @@ func (a *Activities) DeliverBatch(ctx context.Context, deliveryID string) (res B
 	if d.Status == models.DeliveryPending && d.Attempts == 0 && d.ReservedSlotAt == nil {
 		if out, err = a.retryOnce(ctx, d, attemptRules{}); err != nil {
 			return res, err
+		}
+		// Throttled by the webhook's flow control (pending, no attempt
+		// made): wait for the slot it reserved and try again, as the drain
+		// does, so that the batches after it do not overtake it.
+		for out.Status == models.DeliveryPending && d.Attempts == 0 && out.NextAttemptAt != nil {
+			wait := time.Until(*out.NextAttemptAt)
+			if wait > drainThrottleWait {
+				break // a long wait is the delivery workflow's to make
+			}
+			select {
+			case <-ctx.Done():
+				return res, ctx.Err()
+			case <-time.After(wait):
+			}
+			if out, err = a.retryOnce(ctx, d, attemptRules{}); err != nil {
+				return res, err
+			}
 		}
 	}
 	if out.Status != models.DeliveryPending {

@@ -265,3 +265,36 @@ func TestAnEventsWorkflowLeavesBatchedWebhooksToTheirBatches(t *testing.T) {
 		t.Fatalf("first attempts %+v (err %v), want both webhooks: the batched one never batched it", res, err)
 	}
 }
+
+// One run of DeliverBatches delivers batch after batch until nothing is
+// ready, and a failing one is handed on without holding up the next.
+func TestDeliverBatchesDeliversBatchAfterBatch(t *testing.T) {
+	shortCollections(t)
+	a := newActivities(t)
+	f := createAudience(t, a)
+	rc := newReceiver(t, answering(http.StatusServiceUnavailable, http.StatusOK))
+	w := createWebhook(t, a, rc.URL, func(w *models.Webhook) {
+		w.AccountID = models.DefaultAccountID
+		w.Batch = &models.WebhookBatch{MaxEvents: 4, MaxWaitMS: 0}
+	})
+	events := storeBatchedEvents(t, a, f, 10)
+	res, err := a.DeliverBatches(t.Context(), w.ID)
+	if err != nil || res.Batches != 3 || res.Events != 10 || res.Retrying != 1 || res.Done {
+		t.Fatalf("delivered %+v (err %v), want 3 batches of the 10 events, the first handed on for retries", res, err)
+	}
+	var got []string
+	for _, req := range rc.received() {
+		got = append(got, idsIn(verifiedBatch(t, w, req))...)
+	}
+	if !slices.Equal(got, eventIDs(events)) {
+		t.Errorf("batches sent %v, want %v in order", got, eventIDs(events))
+	}
+}
+
+func eventIDs(events []*models.Event) []string {
+	ids := make([]string, len(events))
+	for i, e := range events {
+		ids[i] = e.ID
+	}
+	return ids
+}
