@@ -190,3 +190,41 @@ func TestEventsStoredWithoutBatchItemsStayWithTheirWorkflow(t *testing.T) {
 		t.Errorf("matching stored events wrote %d batch items", len(items))
 	}
 }
+
+// TestRetentionKeepsBatchedEventsUntilTheirBatchGoes: an event waiting for
+// its batch (stored settled) is not pruned, nor one in a kept batch; once
+// its batch delivery is pruned, its items go, and then the event.
+func TestRetentionKeepsBatchedEventsUntilTheirBatchGoes(t *testing.T) {
+	t.Parallel()
+	store := modelstest.Open(t)
+	ctx := t.Context()
+	w := batchedWebhook(t, store, 1)
+	waiting, batched := newEvent(""), newEvent("")
+	if err := store.CreateEvents(ctx, []*models.Event{batched, waiting}); err != nil {
+		t.Fatal(err)
+	}
+	items, err := store.WaitingBatchItems(ctx, w.ID, 1)
+	if err != nil || len(items) != 1 || items[0].EventID != batched.ID {
+		t.Fatalf("waiting %v (err %v)", items, err)
+	}
+	d, err := store.CreateBatchDelivery(ctx, w, items)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := models.Now().Add(time.Hour)
+	if b, err := store.PruneEvents(ctx, later, "", 10); err != nil || b.Deleted != 0 {
+		t.Fatalf("pruned %d events (err %v) waiting or in a kept batch, want none", b.Deleted, err)
+	}
+	if _, err := store.FailPendingDelivery(ctx, d.ID, "gave up"); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := store.PruneDeliveries(ctx, later, "", 10); err != nil || b.Deleted != 1 {
+		t.Fatalf("pruned %d deliveries (err %v), want the batch", b.Deleted, err)
+	}
+	if b, err := store.PruneEvents(ctx, later, "", 10); err != nil || b.Deleted != 1 {
+		t.Fatalf("pruned %d events (err %v), want the batch's event only", b.Deleted, err)
+	}
+	if _, err := models.Get[models.Event](ctx, store, waiting.ID); err != nil {
+		t.Errorf("the waiting event: %v", err)
+	}
+}
