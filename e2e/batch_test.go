@@ -145,4 +145,8 @@ func TestBatchedDelivery(t *testing.T) {
 		}
 	}
 	require.LessOrEqual(t, len(requests), len(many)/20, "batches, not single deliveries")
+
+	// Unbatched with nothing waiting, the batching workflow ends.
+	s.call("PATCH", "/v1/webhooks/"+wh.ID, map[string]any{"batch": nil}, http.StatusOK, nil)
+	s.history(workflows.BatchingWorkflowID(wh.ID), "batching-until-unbatched")
 }
