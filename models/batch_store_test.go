@@ -228,3 +228,43 @@ func TestRetentionKeepsBatchedEventsUntilTheirBatchGoes(t *testing.T) {
 		t.Errorf("the waiting event: %v", err)
 	}
 }
+
+// TestAHeldBatchTakesItsPlaceByWhenItWasCollected: a webhook's drain
+// releases a held batch (no event row of its own) among its single held
+// deliveries by when the batch was collected.
+func TestAHeldBatchTakesItsPlaceByWhenItWasCollected(t *testing.T) {
+	t.Parallel()
+	store := modelstest.Open(t)
+	ctx := t.Context()
+	w := deliveryStoreWebhook(t, store, func(w *models.Webhook) { w.Status = models.WebhookPaused })
+	held := func(occurred time.Time) models.Delivery {
+		e := newEvent("")
+		e.OccurredAt = occurred
+		if err := store.Create(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+		ds, err := store.EnsureDeliveries(ctx, e, []models.Webhook{*w})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ds[0]
+	}
+	before := held(models.Now().Add(-30 * time.Minute))
+	batch := models.Delivery{ID: models.NewID(models.PrefixDelivery), Owned: models.Owned{AccountID: models.DefaultAccountID}, EventID: models.NewID(models.PrefixBatch),
+		EventType: models.EventBatch, EventCount: 2, WebhookID: w.ID, Status: models.DeliveryHeld}
+	if err := store.Create(ctx, &batch); err != nil {
+		t.Fatal(err)
+	}
+	after := held(models.Now().Add(30 * time.Minute))
+	got, err := store.HeldDeliveries(ctx, w.ID, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, d := range got {
+		ids = append(ids, d.ID)
+	}
+	if want := []string{before.ID, batch.ID, after.ID}; !slices.Equal(ids, want) {
+		t.Errorf("held in order %v, want %v", ids, want)
+	}
+}
