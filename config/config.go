@@ -67,6 +67,7 @@ type Config struct {
 	BenchRate                                float64
 	BenchBatchIngest, BenchSkipReferences    bool
 	BenchFormat, BenchTemporalAddress        string
+	BenchCPUProfile                          string
 
 	// hookflow receiver only.
 	ReceiverAddr            string

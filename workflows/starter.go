@@ -50,6 +50,11 @@ func (s Starter) startDelivery(ctx context.Context, e *models.Event, reuse enums
 		TaskQueue:             s.TaskQueue,
 		WorkflowIDReusePolicy: reuse,
 		TypedSearchAttributes: temporal.NewSearchAttributes(attributes...),
+		// A worker of this process (hookflow dev, bench, serve with a
+		// worker) takes the first workflow task in the start's answer,
+		// sparing Temporal the trip through matching; without a local
+		// worker with a free slot the start is an ordinary one.
+		EnableEagerStart: true,
 	}, Delivery, DeliveryInput{EventID: e.ID})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
