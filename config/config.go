@@ -68,6 +68,7 @@ type Config struct {
 	BenchBatchIngest, BenchSkipReferences    bool
 	BenchBatch                               bool
 	BenchFormat, BenchTemporalAddress        string
+	BenchCPUProfile                          string
 
 	// hookflow receiver only.
 	ReceiverAddr            string
