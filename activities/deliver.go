@@ -35,6 +35,9 @@ func (a *Activities) DeliverFirstAttempts(ctx context.Context, eventID string) (
 	if err != nil {
 		return FirstAttemptsResult{}, err
 	}
+	if webhooks, err = a.unbatched(ctx, e.ID, webhooks); err != nil {
+		return FirstAttemptsResult{}, err
+	}
 	deliveries, err := a.Store.EnsureDeliveries(ctx, e, webhooks)
 	if err != nil {
 		return FirstAttemptsResult{}, err
@@ -196,7 +199,7 @@ func (a *Activities) AttemptDelivery(ctx context.Context, req AttemptRequest) (r
 // retryOnce makes the next attempt of a pending delivery, or fails it if
 // its event is gone or cannot be read.
 func (a *Activities) retryOnce(ctx context.Context, d *models.Delivery, rules attemptRules) (attemptOutcome, error) {
-	e, err := a.enrichedEvent(ctx, d.EventID)
+	e, err := a.deliveryEvent(ctx, d)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		return a.giveUp(ctx, d, ErrorTypeEventNotFound, "event "+d.EventID+" was deleted")

@@ -156,5 +156,14 @@ func (a *Activities) releaseHeld(ctx context.Context, webhookID string) error {
 	if a.Runs == nil {
 		return nil
 	}
-	return a.Runs.ReleaseHeld(ctx, webhookID)
+	if err := a.Runs.ReleaseHeld(ctx, webhookID); err != nil {
+		return err
+	}
+	// A batched webhook's events wait for its batching workflow, which is
+	// started on every move to active too.
+	w, err := models.Get[models.Webhook](ctx, a.Store, webhookID)
+	if err != nil || !w.Batched() {
+		return nil // gone meanwhile, or the reconciler starts it
+	}
+	return a.Runs.StartBatching(ctx, webhookID)
 }

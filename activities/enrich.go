@@ -27,14 +27,8 @@ func (a *Activities) enrichedEvent(ctx context.Context, eventID string) (*models
 	if err != nil || len(e.Payload) > 0 {
 		return e, err
 	}
-	aud, err := a.loadAudience(ctx, e)
-	if err != nil {
+	if err := a.renderPayload(ctx, e, nil); err != nil {
 		return nil, err
-	}
-	if e.Payload, err = normalize(buildPayload(e, aud)); err != nil {
-		// What the event carries cannot be sent (e.g. it nests too deep to
-		// read back): no retry will change that.
-		return nil, fmt.Errorf("%w: payload of event %s: %v", models.ErrUnreadable, e.ID, err)
 	}
 	stored, err := a.Store.SaveEventPayload(ctx, e)
 	if err != nil {
@@ -47,25 +41,74 @@ func (a *Activities) enrichedEvent(ctx context.Context, eventID string) (*models
 	return e, nil
 }
 
+// renderPayload renders an event's payload from the audience rows it
+// refers to (read through rows when not nil, so the events of a batch
+// read each row once). A payload that cannot be sent is ErrUnreadable.
+func (a *Activities) renderPayload(ctx context.Context, e *models.Event, rows *audienceRows) error {
+	aud, err := a.loadAudience(ctx, e, rows)
+	if err != nil {
+		return err
+	}
+	if e.Payload, err = normalize(buildPayload(e, aud)); err != nil {
+		// What the event carries cannot be sent (e.g. it nests too deep to
+		// read back): no retry will change that.
+		return fmt.Errorf("%w: payload of event %s: %v", models.ErrUnreadable, e.ID, err)
+	}
+	return nil
+}
+
+// audienceRows are the audience rows read so far, by id, shared by the
+// events rendered together.
+type audienceRows struct {
+	messages    map[string]*models.Message
+	profiles    map[string]*models.Profile
+	subprofiles map[string]*models.Subprofile
+}
+
+func newAudienceRows() *audienceRows {
+	return &audienceRows{messages: map[string]*models.Message{}, profiles: map[string]*models.Profile{}, subprofiles: map[string]*models.Subprofile{}}
+}
+
+// cached reads the row id from cache if it is there (nil rows: none),
+// else with read, and keeps it (a row not found too).
+func cached[T any](cache map[string]*T, rows *audienceRows, id string, read func() (*T, error)) (*T, error) {
+	if rows != nil {
+		if v, ok := cache[id]; ok {
+			return v, nil
+		}
+	}
+	v, err := found(read())
+	if err == nil && rows != nil {
+		cache[id] = v
+	}
+	return v, err
+}
+
 // loadAudience reads the message, profile and subprofile an event refers
 // to and fills the event's missing ids from them (see fillScope).
-func (a *Activities) loadAudience(ctx context.Context, e *models.Event) (audience, error) {
+func (a *Activities) loadAudience(ctx context.Context, e *models.Event, rows *audienceRows) (audience, error) {
 	var aud audience
 	var err error
-	if e.MessageID != nil {
-		if aud.Message, err = found(a.Store.GetMessage(ctx, *e.MessageID)); err != nil {
+	var messages map[string]*models.Message
+	var profiles map[string]*models.Profile
+	var subprofiles map[string]*models.Subprofile
+	if rows != nil {
+		messages, profiles, subprofiles = rows.messages, rows.profiles, rows.subprofiles
+	}
+	if id := e.MessageID; id != nil {
+		if aud.Message, err = cached(messages, rows, *id, func() (*models.Message, error) { return a.Store.GetMessage(ctx, *id) }); err != nil {
 			return aud, err
 		}
 		aud.Link = linkOf(aud.Message, e.LinkID)
 	}
 	fillScope(e, aud) // the message names the profile and subprofile
-	if e.ProfileID != nil {
-		if aud.Profile, err = found(models.Get[models.Profile](ctx, a.Store, *e.ProfileID)); err != nil {
+	if id := e.ProfileID; id != nil {
+		if aud.Profile, err = cached(profiles, rows, *id, func() (*models.Profile, error) { return models.Get[models.Profile](ctx, a.Store, *id) }); err != nil {
 			return aud, err
 		}
 	}
-	if e.SubprofileID != nil {
-		if aud.Subprofile, err = found(models.Get[models.Subprofile](ctx, a.Store, *e.SubprofileID)); err != nil {
+	if id := e.SubprofileID; id != nil {
+		if aud.Subprofile, err = cached(subprofiles, rows, *id, func() (*models.Subprofile, error) { return models.Get[models.Subprofile](ctx, a.Store, *id) }); err != nil {
 			return aud, err
 		}
 	}

@@ -45,6 +45,9 @@ type DeliveryRuns interface {
 	// StartProbe starts the probe of a webhook hookflow disabled, unless
 	// one runs.
 	StartProbe(ctx context.Context, webhookID string) error
+	// StartBatching starts the batching workflow of a batched webhook,
+	// unless one runs.
+	StartBatching(ctx context.Context, webhookID string) error
 }
 
 // ReconcileResult counts what one reconciler pass did.
@@ -56,6 +59,9 @@ type ReconcileResult struct {
 	// Drained counts active webhooks whose drain was started because they
 	// still held deliveries ReconcileAfter after being held.
 	Drained int
+	// Batching counts batched webhooks whose batching workflow was started
+	// because events had waited for a batch ReconcileAfter.
+	Batching int `json:",omitempty"`
 }
 
 // ReconcileEvents is the reconciler: a regular activity the Reconcile
@@ -88,8 +94,11 @@ func (a *Activities) ReconcileEvents(ctx context.Context) (res ReconcileResult, 
 	if err := a.probeForgotten(ctx); err != nil {
 		return res, err
 	}
-	if res.Restarted > 0 || res.Settled > 0 || res.Drained > 0 {
-		logger(ctx).Info("Reconciled events", "checked", res.Checked, "running", res.Running, "settled", res.Settled, "restarted", res.Restarted, "drained", res.Drained)
+	if err := a.batchForgotten(ctx, now.Add(-after), &res); err != nil {
+		return res, err
+	}
+	if res.Restarted > 0 || res.Settled > 0 || res.Drained > 0 || res.Batching > 0 {
+		logger(ctx).Info("Reconciled events", "checked", res.Checked, "running", res.Running, "settled", res.Settled, "restarted", res.Restarted, "drained", res.Drained, "batching", res.Batching)
 	}
 	return res, nil
 }
@@ -106,6 +115,26 @@ func (a *Activities) probeForgotten(ctx context.Context) error {
 		if err := a.Runs.StartProbe(ctx, id); err != nil {
 			return fmt.Errorf("start the probe of webhook %s: %w", id, err)
 		}
+	}
+	return nil
+}
+
+// batchForgotten starts the batching workflow of every webhook with
+// events waiting for a batch since before waitingBefore: its start was lost
+// (Temporal was down when the webhook got its settings, or a process died)
+// or it ended while events came. Starting one that runs changes nothing.
+// Batched events are settled when stored, so this, not the unsettled
+// events above, is what finds them.
+func (a *Activities) batchForgotten(ctx context.Context, waitingBefore time.Time, res *ReconcileResult) error {
+	ids, err := a.Store.WebhooksWithWaitingBatches(ctx, waitingBefore, reconcileBatch)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := a.Runs.StartBatching(ctx, id); err != nil {
+			return fmt.Errorf("start the batching of webhook %s: %w", id, err)
+		}
+		res.Batching++
 	}
 	return nil
 }

@@ -26,11 +26,13 @@ type fakeRuns struct {
 	released, continued *[]string
 	// probed lists the webhooks whose probe was started.
 	probed *[]string
+	// batching lists the webhooks whose batching workflow was started.
+	batching *[]string
 }
 
 func newFakeRuns() fakeRuns {
 	return fakeRuns{states: map[string]RunState{}, mu: &sync.Mutex{}, restarted: new([]string), started: new([]string), down: new(bool),
-		released: new([]string), continued: new([]string), probed: new([]string)}
+		released: new([]string), continued: new([]string), probed: new([]string), batching: new([]string)}
 }
 
 func (f fakeRuns) ContinueDelivery(_ context.Context, d *models.Delivery, _ int, _ time.Time) error {
@@ -47,6 +49,16 @@ func (f fakeRuns) StartProbe(_ context.Context, webhookID string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	*f.probed = append(*f.probed, webhookID)
+	return nil
+}
+
+func (f fakeRuns) StartBatching(_ context.Context, webhookID string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if *f.down {
+		return errors.New("temporal is down")
+	}
+	*f.batching = append(*f.batching, webhookID)
 	return nil
 }
 

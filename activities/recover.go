@@ -127,7 +127,7 @@ func (a *Activities) attemptRecovered(ctx context.Context, r *models.Recovery, d
 	if err != nil {
 		return false, err
 	}
-	e, err := a.enrichedEvent(ctx, d.EventID)
+	e, err := a.deliveryEvent(ctx, d)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		return false, a.failRecovered(ctx, r, d, "event "+d.EventID+" was deleted")

@@ -35,6 +35,7 @@ type Options struct {
 	Clients  int              // concurrent API clients
 	Rate     float64          // events a second; 0 = as fast as they are accepted
 	Batch    bool             // ingest through the batch endpoint
+	Batched  bool             // the webhooks deliver in batches (benchBatchSettings)
 	SkipRefs bool             // measure hookflow only
 	Wait     time.Duration    // longest wait for the deliveries of a run
 	Progress io.Writer        // where the progress bar goes; nil = none
@@ -70,13 +71,16 @@ type Result struct {
 
 // Report is a whole benchmark: hookflow, the references, and the ratios.
 type Report struct {
-	Machine    string   `json:"machine"`
-	Setup      Setup    `json:"setup"`
-	Events     int      `json:"events"`
-	Webhooks   int      `json:"webhooks"`
-	Clients    int      `json:"clients"`
-	Rate       float64  `json:"rate"`
-	Ingest     string   `json:"ingest"`
+	Machine  string  `json:"machine"`
+	Setup    Setup   `json:"setup"`
+	Events   int     `json:"events"`
+	Webhooks int     `json:"webhooks"`
+	Clients  int     `json:"clients"`
+	Rate     float64 `json:"rate"`
+	Ingest   string  `json:"ingest"`
+	// Batched: the webhooks delivered in batches; a delivery is then one
+	// event arriving inside a batch.
+	Batched    bool     `json:"batched,omitempty"`
 	Results    []Result `json:"results"`
 	ToFloor    float64  `json:"deliveries_ratio_to_floor,omitempty"`
 	ToMachine  float64  `json:"deliveries_ratio_to_machine,omitempty"`
@@ -98,9 +102,13 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	if o.Batch {
 		ingest = "batch"
 	}
+	if o.Batched {
+		ingest += "; delivered in batches (max_events 100, max_wait_ms 1000; a delivery is an event inside a batch)"
+	}
 	rep := Report{
 		Machine: fmt.Sprintf("%s/%s, %d CPUs, %s", runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version()),
 		Setup:   o.Describe, Events: o.Events, Webhooks: o.Webhooks, Clients: o.Clients, Rate: o.Rate, Ingest: ingest,
+		Batched: o.Batched,
 	}
 	run := strconv.FormatInt(time.Now().UnixNano(), 36)
 
@@ -156,7 +164,13 @@ func referenceRequests(rc *receiver, run string, o Options) []referenceRequest {
 // measureHookflow sets up K verified webhooks through the API and sends the
 // events through it.
 func measureHookflow(ctx context.Context, o Options, rc *receiver, run string) (Result, error) {
-	event, cleanup, err := setUp(ctx, o.API, rc, run, o.Webhooks)
+	var batch map[string]any
+	workflowID := workflows.DeliveryWorkflowID
+	if o.Batched {
+		// Batched events have no workflow of their own to read.
+		batch, workflowID = benchBatchSettings, nil
+	}
+	event, cleanup, err := setUp(ctx, o.API, rc, run, o.Webhooks, batch)
 	if err != nil {
 		return Result{}, fmt.Errorf("set up through the API: %w", err)
 	}
@@ -167,8 +181,11 @@ func measureHookflow(ctx context.Context, o Options, rc *receiver, run string) (
 			return in.sent, fmt.Errorf("%d of %d events refused; first: %w", in.refused, o.Events, in.firstErr)
 		}
 		return in.sent, nil
-	}, workflows.DeliveryWorkflowID)
+	}, workflowID)
 }
+
+// benchBatchSettings are the batch settings of the webhooks of a --batch run.
+var benchBatchSettings = map[string]any{"max_events": 100, "max_wait_ms": 1000}
 
 // measure runs one phase: send starts the events (reporting progress) and
 // says when each began; then it waits for every delivery, and reads the

@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +17,10 @@ import (
 // headerEventID is hookflow's header naming the event a request carries;
 // the references send it too, so one receiver counts all three alike.
 const headerEventID = "Hookflow-Event-Id"
+
+// headerEventType names the type of what a request carries: "batch" for a
+// batch, whose body lists its events, each counted as it arrives.
+const headerEventType = "Hookflow-Event-Type"
 
 // receiver is the benchmark's endpoint, doing a customer's work: it checks
 // every request's v1 signature with the official Standard Webhooks library
@@ -122,11 +127,29 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	key := arrival{r.URL.Path, r.Header.Get(headerEventID)}
+	events := []string{r.Header.Get(headerEventID)}
+	if r.Header.Get(headerEventType) == "batch" {
+		var batch struct {
+			Events []struct {
+				ID string `json:"id"`
+			} `json:"events"`
+		}
+		if err := json.Unmarshal(body, &batch); err != nil || len(batch.Events) == 0 {
+			http.Error(w, "not a batch", http.StatusBadRequest)
+			return
+		}
+		events = events[:0]
+		for _, e := range batch.Events {
+			events = append(events, e.ID)
+		}
+	}
 	rc.mu.Lock()
-	if _, seen := rc.arrived[key]; !seen {
-		rc.arrived[key] = now
-		rc.deliveries.Add(1)
+	for _, id := range events {
+		key := arrival{r.URL.Path, id}
+		if _, seen := rc.arrived[key]; !seen {
+			rc.arrived[key] = now
+			rc.deliveries.Add(1)
+		}
 	}
 	rc.mu.Unlock()
 	w.WriteHeader(http.StatusNoContent)

@@ -13,8 +13,9 @@ import (
 // pointing at the receiver. It returns the event to send (a delivery of
 // that message) and what removes the webhooks afterwards. Scoping the
 // webhooks to the run's own database keeps other webhooks of the install
-// out of the figures, and these out of other runs.
-func setUp(ctx context.Context, api apiclient.Client, rc *receiver, run string, k int) (map[string]any, func(), error) {
+// out of the figures, and these out of other runs. A batch, when not nil,
+// is the webhooks' batch settings.
+func setUp(ctx context.Context, api apiclient.Client, rc *receiver, run string, k int, batch map[string]any) (map[string]any, func(), error) {
 	var db, profile, message struct{ ID string }
 	if err := api.Call(ctx, "POST", "/v1/databases", map[string]any{"name": "hookflow bench " + run}, &db); err != nil {
 		return nil, nil, err
@@ -43,7 +44,7 @@ func setUp(ctx context.Context, api apiclient.Client, rc *receiver, run string, 
 		}
 		if err := api.Call(ctx, "POST", "/v1/webhooks", map[string]any{
 			"url": rc.URL + path, "events": []string{"delivery"}, "database_id": db.ID,
-			"description": "hookflow bench " + run,
+			"description": "hookflow bench " + run, "batch": batch,
 		}, &wh); err != nil {
 			cleanup()
 			return nil, nil, err

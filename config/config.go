@@ -68,7 +68,9 @@ type Config struct {
 	BenchEvents, BenchWebhooks, BenchClients int
 	BenchRate                                float64
 	BenchBatchIngest, BenchSkipReferences    bool
+	BenchBatch                               bool
 	BenchFormat, BenchTemporalAddress        string
+	BenchCPUProfile                          string
 
 	// hookflow receiver only.
 	ReceiverAddr            string

@@ -33,9 +33,12 @@ type Delivery struct {
 	EventID   string `gorm:"size:40;not null;uniqueIndex:idx_deliveries_event_webhook,priority:1" json:"event_id"`
 	WebhookID string `gorm:"size:40;not null;uniqueIndex:idx_deliveries_event_webhook,priority:2;index:idx_deliveries_webhook_created,priority:1" json:"webhook_id"`
 	// EventType is the event's, kept here so the delivery log filters on it without a join.
-	EventType EventType      `gorm:"size:32;not null;default:''" json:"event_type"`
-	Status    DeliveryStatus `gorm:"size:16;not null;index:idx_deliveries_status" json:"status"`
-	Attempts  int            `gorm:"not null;default:0" json:"attempts"`
+	EventType EventType `gorm:"size:32;not null;default:''" json:"event_type"`
+	// EventCount is how many events the delivery carries: 1, or the size
+	// of a batch (EventType "batch"; EventID then names the batch).
+	EventCount int            `gorm:"not null;default:1" json:"event_count"`
+	Status     DeliveryStatus `gorm:"size:16;not null;index:idx_deliveries_status" json:"status"`
+	Attempts   int            `gorm:"not null;default:0" json:"attempts"`
 	// LastAttemptAt is when the latest attempt started.
 	LastAttemptAt *time.Time `json:"last_attempt_at"`
 	// NextAttemptAt is when the next attempt is due, while pending and

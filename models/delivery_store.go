@@ -29,13 +29,7 @@ func (s *Store) WebhooksMatching(ctx context.Context, e *Event) ([]Webhook, erro
 	if err := q.Order("id").Find(&candidates).Error; err != nil {
 		return nil, err
 	}
-	matching := candidates[:0]
-	for _, w := range candidates {
-		if w.Matches(e) {
-			matching = append(matching, w)
-		}
-	}
-	return matching, nil
+	return MatchingWebhooks(candidates, e), nil
 }
 
 // whereInWebhookScope keeps webhooks that are unscoped on column or scoped to id.
@@ -60,16 +54,34 @@ func (s *Store) EnsureDeliveries(ctx context.Context, e *Event, webhooks []Webho
 	for _, d := range deliveries {
 		have[d.WebhookID] = true
 	}
+	var missing []Delivery
 	for _, w := range webhooks {
-		webhookID := w.ID
-		if have[webhookID] {
+		if have[w.ID] {
 			continue
 		}
 		status := DeliveryPending
 		if w.Holds() {
 			status = DeliveryHeld
 		}
-		d := Delivery{ID: NewID(PrefixDelivery), Owned: Owned{AccountID: e.AccountID}, EventID: eventID, EventType: e.Type, WebhookID: webhookID, Status: status}
+		missing = append(missing, Delivery{ID: NewID(PrefixDelivery), Owned: Owned{AccountID: e.AccountID}, EventID: eventID, EventType: e.Type, EventCount: 1, WebhookID: w.ID, Status: status})
+	}
+	if len(missing) == 0 {
+		return deliveries, nil
+	}
+	// One INSERT for all of them, so a fan-out to many webhooks costs
+	// about what one does; a concurrent caller's rows make it fail, and
+	// then each is created, or taken, on its own.
+	if err := s.Create(ctx, &missing); err == nil {
+		return append(deliveries, missing...), nil
+	} else if !errors.Is(err, ErrConflict) {
+		return nil, err
+	}
+	for _, d := range missing {
+		webhookID := d.WebhookID
+		if have[webhookID] {
+			continue
+		}
+		d.ID = NewID(PrefixDelivery)
 		err := s.Create(ctx, &d)
 		if errors.Is(err, ErrConflict) {
 			// A concurrent caller created it first; take theirs.

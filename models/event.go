@@ -92,4 +92,10 @@ type Event struct {
 	// ReconciledAt is when the reconciler last looked at the unsettled
 	// event, so it is not asked about again too soon.
 	ReconciledAt *time.Time `json:"-"`
+
+	// WebhookIDs are the webhooks the event matched when it was stored
+	// (Matched is then true), in id order: storing it matches it (see
+	// matchWebhooks). They are not stored; an event read back has none.
+	WebhookIDs []string `gorm:"-" json:"-"`
+	Matched    bool     `gorm:"-" json:"-"`
 }

@@ -7,14 +7,16 @@ import (
 
 // HeldDeliveries returns up to limit of a webhook's held deliveries in the
 // order their events happened (occurred_at, then the event's id), the
-// order its drain delivers them in. A delivery whose event is gone comes
-// first: its attempt fails it at once.
+// order its drain delivers them in; a batch by when it was collected. A
+// delivery whose event is gone comes first: its attempt fails it at once.
 func (s *Store) HeldDeliveries(ctx context.Context, webhookID string, limit int) ([]Delivery, error) {
 	var ds []Delivery
 	err := s.db.WithContext(ctx).Model(&Delivery{}).Select("deliveries.*").
 		Joins("LEFT JOIN events ON events.id = deliveries.event_id").
 		Where("deliveries.webhook_id = ? AND deliveries.status = ?", webhookID, DeliveryHeld).
-		Order("events.occurred_at").Order("deliveries.event_id").
+		// A batch has no event row: it takes its place by when it was collected.
+		Order("CASE WHEN deliveries.event_type = '" + string(EventBatch) + "' THEN deliveries.created_at ELSE events.occurred_at END").
+		Order("deliveries.event_id").
 		Limit(limit).Find(&ds).Error
 	return ds, err
 }

@@ -12,7 +12,7 @@ var allModels = []any{
 	&Account{}, &APIKey{}, &IdempotentRequest{},
 	&Database{}, &Collection{}, &Profile{}, &Subprofile{},
 	&Message{}, &Link{}, &Event{}, &Webhook{}, &Delivery{}, &DeliveryAttempt{},
-	&Lease{}, &Recovery{}, &WebhookFlow{}, &WebhookFlowSlot{},
+	&Lease{}, &Recovery{}, &WebhookFlow{}, &WebhookFlowSlot{}, &BatchItem{},
 	&ConsoleSession{},
 }
 
@@ -35,6 +35,7 @@ var migrations = []*gormigrate.Migration{
 	migrateFlowControl,
 	migrateHeldActiveSince,
 	migrateWebhookHealth,
+	migrateBatchedDelivery,
 	migrateConsoleSessions,
 }
 

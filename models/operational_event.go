@@ -136,7 +136,7 @@ func (s *Store) StoreOperationalEvent(ctx context.Context, o OperationalEvent) (
 		return existing, err
 	}
 	e := o.event()
-	err := s.Create(ctx, e)
+	err := s.CreateEvent(ctx, e)
 	if errors.Is(err, ErrConflict) { // a concurrent emission stored it first
 		return s.EventByClientID(ctx, o.AccountID, o.Key)
 	}

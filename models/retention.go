@@ -40,7 +40,12 @@ func (s *Store) PruneDeliveries(ctx context.Context, cutoff time.Time, after str
 		kept := tx.db.WithContext(ctx).Model(&Delivery{}).Select("1").Where("deliveries.id = delivery_attempts.delivery_id")
 		res = tx.db.WithContext(ctx).Where("delivery_id IN ? AND NOT EXISTS (?)", ids, kept).Delete(&DeliveryAttempt{})
 		b.Attempts = res.RowsAffected
-		return res.Error
+		if res.Error != nil {
+			return res.Error
+		}
+		// A pruned batch's items go with it; its events are then free to go.
+		keptBatch := tx.db.WithContext(ctx).Model(&Delivery{}).Select("1").Where("deliveries.id = batch_items.delivery_id")
+		return tx.db.WithContext(ctx).Where("delivery_id IN ? AND NOT EXISTS (?)", ids, keptBatch).Delete(&BatchItem{}).Error
 	})
 	if err != nil {
 		return PruneBatch{}, err
@@ -49,8 +54,8 @@ func (s *Store) PruneDeliveries(ctx context.Context, cutoff time.Time, after str
 }
 
 // PruneEvents deletes, in one short transaction, settled events received
-// before cutoff that no delivery refers to any more (prune deliveries
-// first): at most limit of them, the oldest with an id after after. An
+// before cutoff that no delivery and no batch item refers to any more
+// (prune deliveries first): at most limit of them, the oldest with an id after after. An
 // event not settled (a delivery pending, its workflow not started yet) is
 // kept, whatever its age.
 func (s *Store) PruneEvents(ctx context.Context, cutoff time.Time, after string, limit int) (PruneBatch, error) {
@@ -62,7 +67,10 @@ func (s *Store) PruneEvents(ctx context.Context, cutoff time.Time, after string,
 		return PruneBatch{}, err
 	}
 	referred := s.db.WithContext(ctx).Model(&Delivery{}).Select("1").Where("deliveries.event_id = events.id")
-	res := s.db.WithContext(ctx).Where("id IN ? AND settled_at IS NOT NULL AND NOT EXISTS (?)", ids, referred).Delete(&Event{})
+	// A batched event waits in its webhook's outbox, or is in a batch
+	// whose delivery is kept: it stays as long as that.
+	batched := s.db.WithContext(ctx).Model(&BatchItem{}).Select("1").Where("batch_items.event_id = events.id")
+	res := s.db.WithContext(ctx).Where("id IN ? AND settled_at IS NOT NULL AND NOT EXISTS (?) AND NOT EXISTS (?)", ids, referred, batched).Delete(&Event{})
 	if res.Error != nil {
 		return PruneBatch{}, res.Error
 	}

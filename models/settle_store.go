@@ -26,6 +26,17 @@ func (s *Store) SettleEventIfDone(ctx context.Context, eventID string) (bool, er
 	return n > 0, err
 }
 
+// DispatchUnwanted records that an event no webhook wants needs no
+// workflow: it is dispatched, and settled unless a delivery of it is
+// pending (one that a workflow started earlier made, and finishes).
+func (s *Store) DispatchUnwanted(ctx context.Context, eventID string) error {
+	if err := s.MarkDispatched(ctx, eventID); err != nil {
+		return err
+	}
+	_, err := s.SettleEventIfDone(ctx, eventID)
+	return err
+}
+
 // SettleEvent marks an event settled whatever its deliveries say: for an
 // event that is skipped because it cannot be read.
 func (s *Store) SettleEvent(ctx context.Context, eventID string) error {

@@ -68,6 +68,10 @@ type Webhook struct {
 	// under way at once. See WebhookFlow.
 	MaxRPS      *float64 `json:"max_rps"`
 	MaxInFlight int      `gorm:"not null;default:10" json:"max_in_flight"`
+	// Batch, when set, delivers the webhook's events in batches, one
+	// signed request per batch (see WebhookBatch); nil delivers each event
+	// on its own.
+	Batch *WebhookBatch `gorm:"serializer:json;type:text" json:"batch"`
 	// FailingSince is when the first failed attempt since the last
 	// successful one was made; nil while the receiver answers. Recorded
 	// with each attempt (Store.RecordAttempt); hookflow disables a webhook

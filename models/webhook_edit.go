@@ -14,6 +14,8 @@ type WebhookEdit struct {
 	// MaxRPS, when set, is the new max_rps (pointing at nil: unlimited).
 	MaxRPS      **float64
 	MaxInFlight *int
+	// Batch, when set, is the new batch settings (pointing at nil: unbatched).
+	Batch **WebhookBatch
 	// Scope, when set, replaces the database and the collection together:
 	// they were checked as a pair, so they are written as one.
 	Scope *WebhookScope
@@ -50,6 +52,13 @@ func (e WebhookEdit) Change() Change {
 	}
 	if e.MaxInFlight != nil {
 		c = c.Set("max_in_flight", *e.MaxInFlight)
+	}
+	if e.Batch != nil {
+		if *e.Batch == nil {
+			c = c.Set("batch", nil)
+		} else {
+			c = c.SetJSON("batch", *e.Batch)
+		}
 	}
 	if e.Scope != nil {
 		c = c.Set("database_id", e.Scope.DatabaseID).Set("collection_id", e.Scope.CollectionID)

@@ -33,14 +33,17 @@ func (p Policy) NewHTTPClient(timeout time.Duration) *http.Client {
 	return &http.Client{
 		Timeout: timeout,
 		Transport: &http.Transport{
-			Proxy:                  nil,
-			DialContext:            p.DialContext(connect),
-			ForceAttemptHTTP2:      true,
-			TLSClientConfig:        &tls.Config{MinVersion: tls.VersionTLS12},
-			TLSHandshakeTimeout:    connect,
-			ExpectContinueTimeout:  time.Second,
-			MaxIdleConns:           100,
-			MaxIdleConnsPerHost:    4,
+			Proxy:                 nil,
+			DialContext:           p.DialContext(connect),
+			ForceAttemptHTTP2:     true,
+			TLSClientConfig:       &tls.Config{MinVersion: tls.VersionTLS12},
+			TLSHandshakeTimeout:   connect,
+			ExpectContinueTimeout: time.Second,
+			// Keep-alive per receiver: an event's first attempts run up to
+			// 16 at once and events overlap, so a busy receiver reuses its
+			// connections instead of dialing (and TLS-handshaking) anew.
+			MaxIdleConns:           256,
+			MaxIdleConnsPerHost:    32,
 			IdleConnTimeout:        90 * time.Second,
 			MaxResponseHeaderBytes: 64 << 10, // a webhook receiver has no business sending more
 		},

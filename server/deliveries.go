@@ -25,6 +25,9 @@ type deliveryDetail struct {
 	AttemptsLeft      *int                     `json:"attempts_left"`
 	RetryWindowEndsAt *time.Time               `json:"retry_window_ends_at"`
 	AttemptLog        []models.DeliveryAttempt `json:"attempt_log"`
+	// Events are a batch delivery's events, in the order its body lists
+	// them; left out for a single event's delivery.
+	Events []string `json:"events,omitempty"`
 }
 
 // liveStateTimeout bounds asking a pending delivery's workflow where it
@@ -64,8 +67,8 @@ func (s *Server) listWebhookDeliveries(c *gin.Context) {
 		filters = append(filters, models.Where("status = ?", st))
 	}
 	if e := models.EventType(c.Query("event_type")); e != "" {
-		if !e.Valid() {
-			errs.add("event_type", "unknown event type; known: "+eventTypeList())
+		if !e.Valid() && e != models.EventBatch { // "batch" finds the batch deliveries
+			errs.add("event_type", "unknown event type; known: "+eventTypeList()+", or batch")
 		}
 		filters = append(filters, models.Where("event_type = ?", e))
 	}
@@ -93,6 +96,13 @@ func (s *Server) getDelivery(c *gin.Context) {
 		return
 	}
 	detail := deliveryDetail{Delivery: d, AttemptLog: orEmptyList(attempts)}
+	if d.IsBatch() {
+		if detail.Events, err = s.Store.BatchEventIDs(c.Request.Context(), d.ID); err != nil {
+			storeError(c, err)
+			return
+		}
+		detail.Events = orEmptyList(detail.Events)
+	}
 	if d.Status == models.DeliveryPending {
 		s.addLiveState(c.Request.Context(), &detail)
 	}

@@ -77,8 +77,12 @@ func (d *dispatcher) enqueue(events ...*models.Event) {
 			continue
 		default:
 		}
+		ref := e.Ref()
+		if !ref.Wanted() {
+			continue // stored settled and dispatched: no webhook wants it
+		}
 		select {
-		case d.queue <- e.Ref():
+		case d.queue <- ref:
 		default:
 			d.left.WithLabelValues("queue_full").Inc()
 		}

@@ -24,6 +24,7 @@ func TestAnswersNeverWaitForTemporal(t *testing.T) {
 			wf := &workflowsDouble{}
 			const workers = 2
 			api := newAPI(t, keepStore(&store), withWorkflows(wf), withTrackingKey(trackingKey), withDispatch(workers, 4))
+			subscribeToAll(t, store) // every event is wanted: its delivery is started
 			h := api.Handler()
 			a := createAudience(t, h)
 			msg := createMessage(t, h, a.Profile, a.Subprofile, "https://example.com/landing")
@@ -104,6 +105,7 @@ func TestDispatcherStopsCleanly(t *testing.T) {
 	var store *models.Store
 	wf := &workflowsDouble{}
 	api := newAPI(t, keepStore(&store), withWorkflows(wf), withDispatch(1, 10))
+	subscribeToAll(t, store) // every event is wanted: its delivery is started
 	h := api.Handler()
 	a := createAudience(t, h)
 	waitDispatched(t, store)
@@ -147,5 +149,37 @@ func TestDispatcherStopsCleanly(t *testing.T) {
 	}
 	if n := len(storedEvents(t, store, "dispatched_at IS NULL")); n != 1 {
 		t.Errorf("%d events left for the sweeper, want 1", n)
+	}
+}
+
+// TestEventNobodyWantsGetsNoWorkflow: an event that matches no webhook
+// when it is stored is stored dispatched and settled, and no delivery
+// workflow is started for it; once a webhook wants such events, they are
+// started as before.
+func TestEventNobodyWantsGetsNoWorkflow(t *testing.T) {
+	t.Parallel()
+	var store *models.Store
+	wf := &workflowsDouble{}
+	h := newServer(t, keepStore(&store), withWorkflows(wf))
+	a := createAudience(t, h)
+	msg := createMessage(t, h, a.Profile, a.Subprofile).str("id")
+
+	unwanted := do(t, h, http.MethodPost, "/v1/events", map[string]any{"type": "open", "message_id": msg})
+	want(t, unwanted, http.StatusAccepted)
+	e := storedEvent(t, store, "id = ?", unwanted.str("id"))
+	if e.DispatchedAt == nil || e.SettledAt == nil {
+		t.Errorf("event nobody wants stored dispatched at %v, settled at %v; want both set", e.DispatchedAt, e.SettledAt)
+	}
+
+	subscribeToAll(t, store)
+	wanted := do(t, h, http.MethodPost, "/v1/events", map[string]any{"type": "open", "message_id": msg})
+	want(t, wanted, http.StatusAccepted)
+	if e := storedEvent(t, store, "id = ?", wanted.str("id")); e.SettledAt != nil {
+		t.Errorf("event a webhook wants stored settled at %v", e.SettledAt)
+	}
+	waitDispatched(t, store)
+	wantStartedOnce(t, wf, wanted.str("id"))
+	if n := countOf(wf.recorded().Deliveries, unwanted.str("id")); n != 0 {
+		t.Errorf("delivery of the event nobody wants started %d times", n)
 	}
 }

@@ -33,6 +33,7 @@ func TestEventBatch(t *testing.T) {
 	var store *models.Store
 	wf := &workflowsDouble{}
 	h := newServer(t, keepStore(&store), withWorkflows(wf))
+	subscribeToAll(t, store)
 	a := createAudience(t, h)
 	msg := createMessage(t, h, a.Profile, a.Subprofile).str("id")
 	earlier := do(t, h, http.MethodPost, "/v1/events", map[string]any{"id": "mta-0", "type": "delivery", "message_id": msg})
@@ -173,6 +174,7 @@ func TestEventBatchesRace(t *testing.T) {
 	var store *models.Store
 	wf := &workflowsDouble{}
 	h := newServer(t, keepStore(&store), withWorkflows(wf))
+	subscribeToAll(t, store) // every event is wanted: its delivery is started
 	a := createAudience(t, h)
 	msg := createMessage(t, h, a.Profile, "").str("id")
 

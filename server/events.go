@@ -89,7 +89,7 @@ func (s *Server) createEvent(c *gin.Context) {
 	if errs.answered(c) {
 		return
 	}
-	err = s.Store.Create(ctx, e)
+	err = s.Store.CreateEvent(ctx, e)
 	if errors.Is(err, models.ErrConflict) && in.ID != nil { // a concurrent duplicate won the race
 		if existing, err := s.Store.EventByClientID(ctx, accountOf(c), *in.ID); err == nil {
 			c.JSON(http.StatusAccepted, gin.H{"id": existing.ID, "duplicate": true})

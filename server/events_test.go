@@ -34,6 +34,7 @@ func TestCreateEvent(t *testing.T) {
 	var store *models.Store
 	wf := &workflowsDouble{}
 	h := newServer(t, keepStore(&store), withWorkflows(wf))
+	subscribeToAll(t, store) // every event is wanted: its delivery is started
 	a := createAudience(t, h)
 	msg := createMessage(t, h, a.Profile, a.Subprofile).str("id")
 	plainMsg := createMessage(t, h, a.Profile, "").str("id")
@@ -190,6 +191,7 @@ func TestCreateEventWithoutWorkflows(t *testing.T) {
 	t.Parallel()
 	var store *models.Store
 	h := newServer(t, keepStore(&store))
+	subscribeToAll(t, store) // every event is wanted: its delivery is started
 	a := createAudience(t, h)
 	r := do(t, h, http.MethodPost, "/v1/events", map[string]any{"type": "complaint", "message_id": createMessage(t, h, a.Profile, "").str("id")})
 	want(t, r, http.StatusAccepted)

@@ -345,6 +345,7 @@ type workflowCalls struct {
 	Cancels          []string // ids of CancelRecovery
 	Releases         []string // webhook ids of ReleaseHeld
 	Looks            []string // webhook ids of LookAgain
+	Batchings        []string // webhook ids of StartBatching
 }
 
 var _ server.Workflows = (*workflowsDouble)(nil)
@@ -391,6 +392,7 @@ func (w *workflowsDouble) recorded() workflowCalls {
 		Looks:            slices.Clone(w.calls.Looks),
 		Recoveries:       slices.Clone(w.calls.Recoveries),
 		Cancels:          slices.Clone(w.calls.Cancels),
+		Batchings:        slices.Clone(w.calls.Batchings),
 	}
 }
 
@@ -495,6 +497,13 @@ func (w *workflowsDouble) ReleaseHeld(_ context.Context, webhookID string) error
 	return nil
 }
 
+func (w *workflowsDouble) StartBatching(_ context.Context, webhookID string) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.calls.Batchings = append(w.calls.Batchings, webhookID)
+	return nil
+}
+
 func (w *workflowsDouble) LookAgain(_ context.Context, webhookID string) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -586,4 +595,21 @@ func waitDispatched(t testing.TB, store *models.Store) []models.Event {
 		return fmt.Sprintf("%d events not dispatched", len(storedEvents(t, store, "dispatched_at IS NULL")))
 	})
 	return storedEvents(t, store, "1 = 1")
+}
+
+// subscribeToAll stores an active webhook of the default account that
+// takes every event type, unless the store has it: events stored after it
+// are wanted, and have their delivery started (an event no webhook wants
+// is stored settled, and gets no workflow).
+func subscribeToAll(t testing.TB, store *models.Store) {
+	t.Helper()
+	since := time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC) // before any event's timestamp
+	w := &models.Webhook{
+		ID: "wh_takes_every_event", Owned: models.Owned{AccountID: models.DefaultAccountID},
+		URL: "https://example.com/every-event", Events: slices.Clone(models.EventTypes), Format: models.FormatJSON,
+		Status: models.WebhookActive, ActiveSince: &since, Secret: "whsec_dGVzdA==",
+	}
+	if err := store.Create(t.Context(), w); err != nil && !errors.Is(err, models.ErrConflict) {
+		t.Fatal(err)
+	}
 }

@@ -17,7 +17,7 @@ func (s *Server) writeWithEvent(c *gin.Context, e *models.Event, write func(tx *
 		if err := write(tx); err != nil {
 			return err
 		}
-		return tx.Create(ctx, e)
+		return tx.CreateEvent(ctx, e)
 	})
 	if err != nil {
 		storeError(c, err)
@@ -35,7 +35,7 @@ type announcement struct{ event *models.Event }
 
 func (a *announcement) store(c *gin.Context, tx *models.Store, e *models.Event) error {
 	a.event = e
-	return tx.Create(c.Request.Context(), e)
+	return tx.CreateEvent(c.Request.Context(), e)
 }
 
 // profileEvent announces a change to a profile; before and after are

@@ -38,6 +38,7 @@ func TestProfileEvents(t *testing.T) {
 	var store *models.Store
 	wf := &workflowsDouble{}
 	h := newServer(t, keepStore(&store), withWorkflows(wf))
+	subscribeToAll(t, store) // every event is wanted: its delivery is started
 	db := createDatabase(t, h, "Customers")
 	col := createCollection(t, h, db, "Orders")
 

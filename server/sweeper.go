@@ -153,6 +153,14 @@ func (sw *sweeper) pass(ctx context.Context) error {
 			}
 			return nil // the database's failure, not Temporal's: try again next tick
 		}
+		// Events stored before they were matched when stored get their
+		// match now, as storing them would have.
+		if err := sw.server.Store.MatchEventRefs(ctx, refs); err != nil {
+			if ctx.Err() == nil {
+				slog.Warn("sweep could not match undispatched events to webhooks", "error", err)
+			}
+			return nil
+		}
 		for _, ref := range refs {
 			if ctx.Err() != nil {
 				return nil

@@ -49,9 +49,15 @@ func (w *slowStarts) StartDelivery(ctx context.Context, _ *models.Event) error {
 func TestSweeperPassOutOfTimeIsNotTemporalFailing(t *testing.T) {
 	store := modelstest.Open(t)
 	now := models.Now()
-	e := models.Event{ID: models.NewID(models.PrefixEvent), Type: models.EventOpen, OccurredAt: now, ReceivedAt: now}
-	if err := store.Create(t.Context(), &e); err != nil {
-		t.Fatal(err)
+	since := now.Add(-time.Hour)
+	// A webhook wants the event, or the sweeper would settle it unstarted.
+	w := models.Webhook{ID: models.NewID(models.PrefixWebhook), Owned: models.Owned{AccountID: models.DefaultAccountID}, URL: "https://example.com/hook",
+		Events: []models.EventType{models.EventOpen}, Format: models.FormatJSON, Status: models.WebhookActive, ActiveSince: &since, Secret: "whsec_x"}
+	e := models.Event{ID: models.NewID(models.PrefixEvent), AccountID: models.DefaultAccountID, Type: models.EventOpen, OccurredAt: now, ReceivedAt: now}
+	for _, row := range []any{&w, &e} {
+		if err := store.Create(t.Context(), row); err != nil {
+			t.Fatal(err)
+		}
 	}
 	wf := &slowStarts{}
 	s := New(Options{Store: store, Workflows: wf})

@@ -43,10 +43,13 @@ func sweep(t testing.TB, api *server.Server, opts server.SweepOptions) (stop fun
 // dispatch had been lost, and returns their ids in order.
 func seedUndispatched(t testing.TB, store *models.Store, n int) []string {
 	t.Helper()
+	subscribeToAll(t, store)
 	ids := make([]string, n)
 	for i := range ids {
 		now := models.Now()
-		e := models.Event{ID: models.NewID(models.PrefixEvent), Type: models.EventOpen, OccurredAt: now, ReceivedAt: now}
+		// Stored as before events were matched when stored: the sweeper
+		// matches them.
+		e := models.Event{ID: models.NewID(models.PrefixEvent), AccountID: models.DefaultAccountID, Type: models.EventOpen, OccurredAt: now, ReceivedAt: now}
 		if err := store.Create(t.Context(), &e); err != nil {
 			t.Fatal(err)
 		}
@@ -62,6 +65,7 @@ func TestUndispatchedEventsAreSwept(t *testing.T) {
 	var store *models.Store
 	wf := &workflowsDouble{}
 	api := newAPI(t, keepStore(&store), withWorkflows(wf))
+	subscribeToAll(t, store) // every event is wanted: its delivery is started
 	h := api.Handler()
 	a := createAudience(t, h)
 	msg := createMessage(t, h, a.Profile, a.Subprofile).str("id")

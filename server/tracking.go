@@ -59,7 +59,7 @@ func (s *Server) trackClick(c *gin.Context) {
 // background. The person reading comes first: a storage failure is
 // logged, and they still get the image or reach the page.
 func (s *Server) recordHit(c *gin.Context, e *models.Event) {
-	if err := s.Store.Create(c.Request.Context(), e); err != nil {
+	if err := s.Store.CreateEvent(c.Request.Context(), e); err != nil {
 		slog.Error("could not record tracking hit", "account_id", e.AccountID, "message_id", *e.MessageID, "event_type", e.Type, "error", err)
 		return
 	}

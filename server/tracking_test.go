@@ -38,6 +38,7 @@ func TestTracking(t *testing.T) {
 	var store *models.Store
 	wf := &workflowsDouble{}
 	h := newServer(t, keepStore(&store), withWorkflows(wf), withTrackingKey(trackingKey))
+	subscribeToAll(t, store) // every event is wanted: its delivery is started
 	a := createAudience(t, h)
 	links := []string{"https://example.com/a", "https://example.com/b?x=1&y=%2F#top"}
 	msg := createMessage(t, h, a.Profile, a.Subprofile, links...)

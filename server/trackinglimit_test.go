@@ -34,6 +34,7 @@ func TestTrackingRateLimit(t *testing.T) {
 	// A burst of 3 that takes over 15 minutes to come back.
 	h := newServer(t, keepStore(&store), withWorkflows(wf), withTrackingKey(trackingKey),
 		withTrackingLimit(0.001, 3), withTrustedProxies("192.0.2.1"))
+	subscribeToAll(t, store) // every event is wanted: its delivery is started
 	a := createAudience(t, h)
 	newMessage := func() response { return createMessage(t, h, a.Profile, a.Subprofile, "https://example.com/landing") }
 	recorded := func(msg response) int {

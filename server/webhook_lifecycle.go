@@ -96,6 +96,23 @@ func (s *Server) movedWebhook(c *gin.Context, w *models.Webhook, from models.Web
 		if err := s.Workflows.ReleaseHeld(ctx, w.ID); err != nil {
 			slog.Warn("could not release the webhook's held deliveries; the reconciler will", "account_id", w.AccountID, "webhook_id", w.ID, "error", err)
 		}
+		if w.Batched() {
+			s.startBatching(c, w)
+		}
+	}
+}
+
+// startBatching starts the batching workflow of a batched webhook, unless
+// one runs. A failure is logged: the events wait in the outbox, and the
+// reconciler starts the workflow later.
+func (s *Server) startBatching(c *gin.Context, w *models.Webhook) {
+	if s.Workflows == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(c.Request.Context(), temporalCallTimeout)
+	defer cancel()
+	if err := s.Workflows.StartBatching(ctx, w.ID); err != nil {
+		slog.Warn("could not start the webhook's batching; the reconciler will", "account_id", w.AccountID, "webhook_id", w.ID, "error", err)
 	}
 }
 

@@ -28,7 +28,52 @@ type webhookInput struct {
 	Headers      nullable[map[string]string] `json:"headers"`
 	MaxRPS       nullableNumber              `json:"max_rps"`
 	MaxInFlight  *float64                    `json:"max_in_flight"`
+	Batch        nullable[*batchInput]       `json:"batch"`
 }
+
+// batchInput is a webhook's batch settings as given; either may be left
+// out for its default.
+type batchInput struct {
+	MaxEvents *float64 `json:"max_events"`
+	MaxWaitMS *float64 `json:"max_wait_ms"`
+}
+
+// Defaults of a batch setting left out.
+const (
+	defaultBatchMaxEvents = 100
+	defaultBatchMaxWaitMS = 1000
+)
+
+// settings are the batch settings given (validate checked them).
+func (b *batchInput) settings() *models.WebhookBatch {
+	if b == nil {
+		return nil
+	}
+	s := models.WebhookBatch{MaxEvents: defaultBatchMaxEvents, MaxWaitMS: defaultBatchMaxWaitMS}
+	if b.MaxEvents != nil {
+		s.MaxEvents = int(*b.MaxEvents)
+	}
+	if b.MaxWaitMS != nil {
+		s.MaxWaitMS = int(*b.MaxWaitMS)
+	}
+	return &s
+}
+
+// validate checks the settings' ranges.
+func (b *batchInput) validate(errs *fieldErrors) {
+	if b == nil {
+		return
+	}
+	if n := b.MaxEvents; n != nil && (*n != math.Trunc(*n) || *n < models.MinBatchMaxEvents || *n > models.MaxBatchMaxEvents) {
+		errs.add("batch.max_events", fmt.Sprintf("must be a whole number of events from %d to %d", models.MinBatchMaxEvents, models.MaxBatchMaxEvents))
+	}
+	if n := b.MaxWaitMS; n != nil && (*n != math.Trunc(*n) || *n < 0 || *n > models.MaxBatchMaxWaitMS) {
+		errs.add("batch.max_wait_ms", fmt.Sprintf("must be a whole number of milliseconds from 0 to %d", models.MaxBatchMaxWaitMS))
+	}
+}
+
+// errFormNotBatchable explains why a form-encoded webhook has no batches.
+const errFormNotBatchable = `a webhook with format "form" cannot be batched: a form has no list of events; use format "json", or set batch to null`
 
 // webhookView is a webhook as the API shows it. The secret and the
 // verification file content appear only in the create response.
@@ -124,6 +169,7 @@ func (s *Server) createWebhook(c *gin.Context) {
 	setIf(&w.Description, in.Description)
 	w.Headers = in.Headers.Value
 	w.MaxRPS, w.MaxInFlight = in.MaxRPS.Value, models.DefaultMaxInFlight
+	w.Batch = in.Batch.Value.settings()
 	if in.MaxInFlight != nil {
 		w.MaxInFlight = int(*in.MaxInFlight)
 	}
@@ -182,6 +228,10 @@ func (in *webhookInput) validate(errs *fieldErrors) {
 		if n := *in.MaxInFlight; n != math.Trunc(n) || n < 1 || n > models.MaxMaxInFlight {
 			errs.add("max_in_flight", fmt.Sprintf("must be a whole number from 1 to %d", models.MaxMaxInFlight))
 		}
+	}
+	in.Batch.Value.validate(errs)
+	if in.Batch.Value != nil && in.Format != nil && *in.Format == models.FormatForm {
+		errs.add("batch", errFormNotBatchable)
 	}
 	if in.Status != nil && !slices.Contains([]models.WebhookStatus{models.WebhookActive, models.WebhookPaused, models.WebhookDisabled}, *in.Status) {
 		errs.add("status", `must be "active", "paused" or "disabled"`)
@@ -257,6 +307,19 @@ func (in *webhookInput) edit(c *gin.Context, tx *models.Store, url string, w *mo
 		n := int(*in.MaxInFlight)
 		edit.MaxInFlight = &n
 	}
+	if in.Batch.Set {
+		batch := in.Batch.Value.settings()
+		edit.Batch = &batch
+	}
+	format, batched := w.Format, w.Batched()
+	setIf(&format, in.Format)
+	if in.Batch.Set {
+		batched = in.Batch.Value != nil
+	}
+	if batched && format == models.FormatForm {
+		invalid(c, FieldError{Field: "batch", Reason: errFormNotBatchable})
+		return edit, false
+	}
 	status := w.Status
 	if in.URL != nil && url != w.URL {
 		t := models.ChangeWebhookURL(url)
@@ -330,6 +393,9 @@ func (s *Server) updateWebhook(c *gin.Context) {
 		s.startVerification(c, w.ID)
 	}
 	s.movedWebhook(c, w, from)
+	if in.Batch.Value != nil && w.Status == models.WebhookActive && from == models.WebhookActive {
+		s.startBatching(c, w) // a move to active started it already
+	}
 	respondTagged(c, http.StatusOK, s.webhookViews(c)(w))
 }
 

@@ -27,6 +27,9 @@ type Workflows interface {
 	// ReleaseHeld has a webhook that is active again deliver what it held,
 	// in event order.
 	ReleaseHeld(ctx context.Context, webhookID string) error
+	// StartBatching starts a batched webhook's batching workflow, unless
+	// one runs.
+	StartBatching(ctx context.Context, webhookID string) error
 	// LookAgain tells the probe of a webhook hookflow disabled that its
 	// owner changed it, so it looks at once whether to go on.
 	LookAgain(ctx context.Context, webhookID string) error

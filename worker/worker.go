@@ -31,6 +31,7 @@ func New(c client.Client, taskQueue string, acts *activities.Activities, opts wo
 	w.RegisterWorkflow(workflows.Prune)
 	w.RegisterWorkflow(workflows.Drain)
 	w.RegisterWorkflow(workflows.Probe)
+	w.RegisterWorkflow(workflows.Batching)
 	w.RegisterActivity(acts)
 	return w
 }

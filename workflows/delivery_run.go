@@ -195,7 +195,33 @@ func (r *deliveryRun) finish(ctx workflow.Context, result DeliveryResult, webhoo
 	if result.Failed > 0 || result.ResentFailed > 0 {
 		status = StatusFailed
 	}
+	if deliveryStatusUnchanged(ctx, webhookIDs, status) {
+		return result, nil
+	}
 	return result, setDeliveryStatus(ctx, webhookIDs, status)
+}
+
+// deliveryStatusUnchanged reports whether the run's search attributes say
+// its outcome already, so it need not upsert them (one history event fewer
+// for every successful delivery): it started without a DeliveryStatus (the
+// starter leaves it out since events are matched to webhooks when stored),
+// never set one since (no retry), succeeded, and its WebhookId names the
+// webhooks it delivered to. A completed run without DeliveryStatus has so
+// succeeded at its first attempts.
+//
+// Not workflow.GetVersion: its marker and change-version upsert would cost
+// two history events to save one. The start's attributes are in the
+// history as well, so replay decides alike: runs started with
+// DeliveryStatus "delivering" (by starters from before) upsert their
+// outcome as they always did. Workers must be deployed before the API
+// servers that start runs without it, as for every workflow change.
+func deliveryStatusUnchanged(ctx workflow.Context, webhookIDs []string, status string) bool {
+	attributes := workflow.GetTypedSearchAttributes(ctx)
+	if _, set := attributes.GetKeyword(DeliveryStatusKey); set || status != StatusSucceeded {
+		return false
+	}
+	started, _ := attributes.GetKeywordList(WebhookIDKey)
+	return models.SameWebhooks(started, webhookIDs)
 }
 
 // latest is the later of two times.

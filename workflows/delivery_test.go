@@ -57,6 +57,53 @@ func TestDeliverySucceedsOnFirstAttempt(t *testing.T) {
 	require.Equal(t, StatusSucceeded, *status)
 }
 
+// TestDeliveryMatchedWhenStoredKeepsItsStartAttributes: a run started
+// with the WebhookId of the event's match when stored, and no
+// DeliveryStatus, whose first attempts all succeed to those webhooks
+// upserts nothing (six history events); one whose worker finds other
+// webhooks records them, and its outcome.
+func TestDeliveryMatchedWhenStoredKeepsItsStartAttributes(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		found      []string
+		wantStatus string
+	}{
+		{"same webhooks", []string{"wh_1", "wh_2"}, ""},
+		{"webhooks changed since stored", []string{"wh_1", "wh_3"}, StatusSucceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env, status := newDeliveryEnv(t)
+			require.NoError(t, env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(
+				EventTypeKey.ValueSet("open"), WebhookIDKey.ValueSet([]string{"wh_2", "wh_1"}))))
+			var a *activities.Activities
+			env.OnActivity(a.DeliverFirstAttempts, mock.Anything, "evt_1").
+				Return(activities.FirstAttemptsResult{WebhookIDs: tc.found}, nil).Once()
+
+			env.ExecuteWorkflow(Delivery, DeliveryInput{EventID: "evt_1"})
+
+			require.Equal(t, DeliveryResult{Webhooks: 2, Succeeded: 2}, deliveryResult(t, env))
+			require.Equal(t, tc.wantStatus, *status)
+		})
+	}
+}
+
+// TestDeliveryStartedDeliveringRecordsItsOutcome: a run started as
+// starters from before started them, with DeliveryStatus "delivering",
+// records "succeeded" as it always did, so such histories replay.
+func TestDeliveryStartedDeliveringRecordsItsOutcome(t *testing.T) {
+	env, status := newDeliveryEnv(t)
+	require.NoError(t, env.SetTypedSearchAttributesOnStart(temporal.NewSearchAttributes(
+		EventTypeKey.ValueSet("open"), DeliveryStatusKey.ValueSet(StatusDelivering))))
+	var a *activities.Activities
+	env.OnActivity(a.DeliverFirstAttempts, mock.Anything, "evt_1").
+		Return(activities.FirstAttemptsResult{WebhookIDs: []string{"wh_1"}}, nil).Once()
+
+	env.ExecuteWorkflow(Delivery, DeliveryInput{EventID: "evt_1"})
+
+	require.Equal(t, DeliveryResult{Webhooks: 1, Succeeded: 1}, deliveryResult(t, env))
+	require.Equal(t, StatusSucceeded, *status)
+}
+
 // pendingUntil is AttemptDelivery's answer after a failed attempt: the
 // delivery waits until after.
 func pendingUntil(env *testsuite.TestWorkflowEnvironment, attempts int, after time.Duration) activities.AttemptResult {

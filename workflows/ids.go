@@ -31,3 +31,7 @@ func DrainWorkflowID(webhookID string) string { return "webhook-drain-" + webhoo
 
 // ProbeWorkflowID names the one probe of a webhook hookflow disabled.
 func ProbeWorkflowID(webhookID string) string { return "webhook-probe-" + webhookID }
+
+// BatchingWorkflowID names the one batching workflow of a batched webhook:
+// starting it while it runs joins the run.
+func BatchingWorkflowID(webhookID string) string { return "webhook-batch-" + webhookID }

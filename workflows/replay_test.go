@@ -29,6 +29,7 @@ func TestReplayRecordedHistories(t *testing.T) {
 			replayer.RegisterWorkflow(Prune)
 			replayer.RegisterWorkflow(Drain)
 			replayer.RegisterWorkflow(Probe)
+			replayer.RegisterWorkflow(Batching)
 			logger := log.NewStructuredLogger(slog.New(slog.DiscardHandler))
 			require.NoError(t, replayer.ReplayWorkflowHistoryFromJSONFile(logger, file))
 		})

@@ -24,10 +24,16 @@ func SearchAttributes() map[string]enums.IndexedValueType {
 }
 
 // DeliveryStatus values, as shown in the DeliveryStatus search attribute.
+// A run whose first attempts all succeed never sets it: no DeliveryStatus
+// means first attempts under way (ExecutionStatus Running) or succeeded
+// (Completed). A run that retries sets "retrying", then "succeeded" or
+// "failed".
 const (
-	StatusDelivering = "delivering" // first attempts under way
-	StatusRetrying   = "retrying"   // at least one delivery waits for a retry
-	StatusSucceeded  = "succeeded"  // every delivery succeeded (or there were none)
-	StatusFailed     = "failed"     // at least one delivery failed for good
-	StatusSkipped    = "skipped"    // the event was deleted or cannot be read: nothing was sent
+	// StatusDelivering was set at start by starters from before events were
+	// matched when stored; runs so started still carry it until they end.
+	StatusDelivering = "delivering"
+	StatusRetrying   = "retrying"  // at least one delivery waits for a retry
+	StatusSucceeded  = "succeeded" // every delivery succeeded (or there were none)
+	StatusFailed     = "failed"    // at least one delivery failed for good
+	StatusSkipped    = "skipped"   // the event was deleted or cannot be read: nothing was sent
 )

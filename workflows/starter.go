@@ -36,15 +36,25 @@ func (s Starter) RestartDelivery(ctx context.Context, e *models.Event) error {
 	return s.startDelivery(ctx, e, enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE)
 }
 
+// The run starts with the search attributes it keeps when its first
+// attempts all succeed: EventType and, for an event matched when it was
+// stored, WebhookId; no DeliveryStatus (see deliveryStatusUnchanged).
+// That spares a successful delivery the upsert of its outcome.
 func (s Starter) startDelivery(ctx context.Context, e *models.Event, reuse enums.WorkflowIdReusePolicy) error {
+	attributes := []temporal.SearchAttributeUpdate{EventTypeKey.ValueSet(string(e.Type))}
+	if e.Matched && len(e.WebhookIDs) > 0 {
+		attributes = append(attributes, WebhookIDKey.ValueSet(e.WebhookIDs))
+	}
 	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
 		ID:                    DeliveryWorkflowID(e.ID),
 		TaskQueue:             s.TaskQueue,
 		WorkflowIDReusePolicy: reuse,
-		TypedSearchAttributes: temporal.NewSearchAttributes(
-			EventTypeKey.ValueSet(string(e.Type)),
-			DeliveryStatusKey.ValueSet(StatusDelivering),
-		),
+		TypedSearchAttributes: temporal.NewSearchAttributes(attributes...),
+		// A worker of this process (hookflow dev, bench, serve with a
+		// worker) takes the first workflow task in the start's answer,
+		// sparing Temporal the trip through matching; without a local
+		// worker with a free slot the start is an ordinary one.
+		EnableEagerStart: true,
 	}, Delivery, DeliveryInput{EventID: e.ID})
 	var started *serviceerror.WorkflowExecutionAlreadyStarted
 	if errors.As(err, &started) {
@@ -111,6 +121,18 @@ func (s Starter) ReleaseHeld(ctx context.Context, webhookID string) error {
 			WorkflowIDReusePolicy: enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
 		},
 		Drain, DrainInput{WebhookID: webhookID})
+	return err
+}
+
+// StartBatching starts the batching workflow of a batched webhook, unless
+// one runs: call it when a webhook gets batch settings or moves to active.
+func (s Starter) StartBatching(ctx context.Context, webhookID string) error {
+	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
+		ID:                       BatchingWorkflowID(webhookID),
+		TaskQueue:                s.TaskQueue,
+		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
+		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
+	}, Batching, BatchingInput{WebhookID: webhookID})
 	return err
 }
 

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/hookflow/hookflow/apiclient"
@@ -121,12 +122,20 @@ func benchTo(ctx context.Context, log *slog.Logger, cfg config.Config, out, prog
 		stopBackground()
 	}()
 
+	if cfg.BenchCPUProfile != "" {
+		stop, err := startCPUProfile(cfg.BenchCPUProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	rep, err := bench.Run(ctx, bench.Options{
 		API:      apiclient.Client{BaseURL: cfg.PublicURL, Token: token},
 		Temporal: tc,
 		Signer:   signing.Signer{Keys: &key},
 		Events:   cfg.BenchEvents, Webhooks: cfg.BenchWebhooks, Clients: cfg.BenchClients,
-		Rate: cfg.BenchRate, Batch: cfg.BenchBatchIngest, SkipRefs: cfg.BenchSkipReferences,
+		Rate: cfg.BenchRate, Batch: cfg.BenchBatchIngest || cfg.BenchBatch, SkipRefs: cfg.BenchSkipReferences || cfg.BenchBatch,
+		Batched:  cfg.BenchBatch,
 		Progress: progress,
 		Describe: setup,
 	})
@@ -160,4 +169,22 @@ func (h quietHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (h quietHandler) WithGroup(name string) slog.Handler {
 	return quietHandler{h.Handler.WithGroup(name), h.min}
+}
+
+// startCPUProfile profiles the process's CPU into file until stop is
+// called: bench runs everything in this process, so the profile shows
+// Temporal's, the worker's and the API's share alike.
+func startCPUProfile(file string) (stop func(), err error) {
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
