@@ -199,25 +199,10 @@ func (a *Activities) deliverBatch(ctx context.Context, deliveryID string) (res B
 	}
 	out := attemptOutcome{Status: d.Status, NextAttemptAt: d.NextAttemptAt}
 	if d.Status == models.DeliveryPending && d.Attempts == 0 && d.ReservedSlotAt == nil {
-		if out, err = a.retryOnce(ctx, d, attemptRules{}); err != nil {
+		// Waiting out a short throttle, as the drain does, keeps the
+		// batches after it from overtaking it.
+		if out, err = a.attemptWaitingOutThrottle(ctx, d, attemptRules{}); err != nil {
 			return res, err
-		}
-		// Throttled by the webhook's flow control (pending, no attempt
-		// made): wait for the slot it reserved and try again, as the drain
-		// does, so that the batches after it do not overtake it.
-		for out.Status == models.DeliveryPending && d.Attempts == 0 && out.NextAttemptAt != nil {
-			wait := time.Until(*out.NextAttemptAt)
-			if wait > drainThrottleWait {
-				break // a long wait is the delivery workflow's to make
-			}
-			select {
-			case <-ctx.Done():
-				return res, ctx.Err()
-			case <-time.After(wait):
-			}
-			if out, err = a.retryOnce(ctx, d, attemptRules{}); err != nil {
-				return res, err
-			}
 		}
 	}
 	if out.Status != models.DeliveryPending {

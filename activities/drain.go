@@ -90,21 +90,9 @@ func (a *Activities) releaseOne(ctx context.Context, d *models.Delivery) (stop b
 		return false, err
 	}
 	d.Status = models.DeliveryPending
-	out, err := a.retryOnce(ctx, d, attemptRules{prior: prior})
-	// Throttled by the webhook's flow control (pending, no attempt made):
-	// wait for the slot it reserved and try again, so that the deliveries
-	// after it do not overtake it.
-	for err == nil && out.Status == models.DeliveryPending && d.Attempts == prior && out.NextAttemptAt != nil {
-		wait := time.Until(*out.NextAttemptAt)
-		if wait > drainThrottleWait {
-			break // a long wait is the delivery workflow's to make
-		}
-		select {
-		case <-ctx.Done():
-			return false, ctx.Err()
-		case <-time.After(wait):
-		}
-		out, err = a.retryOnce(ctx, d, attemptRules{prior: prior})
+	out, err := a.attemptWaitingOutThrottle(ctx, d, attemptRules{prior: prior})
+	if err != nil && ctx.Err() != nil {
+		return false, ctx.Err()
 	}
 	if errors.Is(err, models.ErrConflict) {
 		return false, nil // another attempt of it was recorded meanwhile: not ours
@@ -166,4 +154,27 @@ func (a *Activities) releaseHeld(ctx context.Context, webhookID string) error {
 		return nil // gone meanwhile, or the reconciler starts it
 	}
 	return a.Runs.StartBatching(ctx, webhookID)
+}
+
+// attemptWaitingOutThrottle attempts a pending delivery that has had
+// rules.prior attempts. Throttled by the webhook's flow control (pending, no
+// attempt made), it waits for the slot reserved for it, up to
+// drainThrottleWait, and tries again, so that the deliveries (or batches)
+// after it do not overtake it; a longer wait is the delivery workflow's.
+func (a *Activities) attemptWaitingOutThrottle(ctx context.Context, d *models.Delivery, rules attemptRules) (attemptOutcome, error) {
+	for {
+		out, err := a.retryOnce(ctx, d, rules)
+		if err != nil || out.Status != models.DeliveryPending || d.Attempts != rules.prior || out.NextAttemptAt == nil {
+			return out, err
+		}
+		wait := time.Until(*out.NextAttemptAt)
+		if wait > drainThrottleWait {
+			return out, nil
+		}
+		select {
+		case <-ctx.Done():
+			return out, ctx.Err()
+		case <-time.After(wait):
+		}
+	}
 }

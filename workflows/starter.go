@@ -127,24 +127,24 @@ func (s Starter) ReleaseHeld(ctx context.Context, webhookID string) error {
 // StartBatching starts the batching workflow of a batched webhook, unless
 // one runs: call it when a webhook gets batch settings or moves to active.
 func (s Starter) StartBatching(ctx context.Context, webhookID string) error {
-	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       BatchingWorkflowID(webhookID),
-		TaskQueue:                s.TaskQueue,
-		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
-		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-	}, Batching, BatchingInput{WebhookID: webhookID})
-	return err
+	return s.startUnlessRunning(ctx, BatchingWorkflowID(webhookID), Batching, BatchingInput{WebhookID: webhookID})
 }
 
 // StartProbe starts the probe of a webhook hookflow disabled, unless one
 // runs already.
 func (s Starter) StartProbe(ctx context.Context, webhookID string) error {
+	return s.startUnlessRunning(ctx, ProbeWorkflowID(webhookID), Probe, ProbeInput{WebhookID: webhookID})
+}
+
+// startUnlessRunning starts a long-lived workflow of one webhook, or leaves
+// the run of that id under way alone.
+func (s Starter) startUnlessRunning(ctx context.Context, id string, workflow, input any) error {
 	_, err := s.Client.ExecuteWorkflow(ctx, client.StartWorkflowOptions{
-		ID:                       ProbeWorkflowID(webhookID),
+		ID:                       id,
 		TaskQueue:                s.TaskQueue,
 		WorkflowIDConflictPolicy: enums.WORKFLOW_ID_CONFLICT_POLICY_USE_EXISTING,
 		WorkflowIDReusePolicy:    enums.WORKFLOW_ID_REUSE_POLICY_ALLOW_DUPLICATE,
-	}, Probe, ProbeInput{WebhookID: webhookID})
+	}, workflow, input)
 	return err
 }
 
