@@ -335,11 +335,15 @@ func (s *Store) createFlowSlots(ctx context.Context, webhookID string, limit int
 }
 
 // ReleaseFlowSlot gives back the slot holder took, so the next request
-// need not wait for its lease to expire.
+// need not wait for its lease to expire. Its UPDATE can meet an
+// acquisition's shared locks in a MySQL deadlock (seen in CI), so one that
+// MySQL ends is run again.
 func (s *Store) ReleaseFlowSlot(ctx context.Context, webhookID, holder string) error {
-	return translate(s.db.WithContext(ctx).Model(&WebhookFlowSlot{}).
-		Where("webhook_id = ? AND holder = ?", webhookID, holder).
-		Updates(map[string]any{"holder": "", "expires_ms": 0}).Error)
+	return translate(s.transactionRetryingDeadlocks(ctx, func(tx *Store) error {
+		return tx.db.WithContext(ctx).Model(&WebhookFlowSlot{}).
+			Where("webhook_id = ? AND holder = ?", webhookID, holder).
+			Updates(map[string]any{"holder": "", "expires_ms": 0}).Error
+	}))
 }
 
 // FlowInFlight counts the requests to a webhook under way at now.
