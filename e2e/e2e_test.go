@@ -544,9 +544,14 @@ func (s *system) sendMessage(profile, message map[string]any) map[string]any {
 	return sent
 }
 
-// awaitWorkflow waits for a workflow to complete.
+// awaitWorkflow waits for a workflow to complete. The API starts delivery
+// workflows in the background after answering, so it waits for the start too.
 func (s *system) awaitWorkflow(id string) {
 	s.t.Helper()
+	require.Eventually(s.t, func() bool {
+		_, err := s.temporal.DescribeWorkflowExecution(s.t.Context(), id, "")
+		return err == nil
+	}, 30*time.Second, 20*time.Millisecond, "workflow %s was never started", id)
 	require.NoError(s.t, s.temporal.GetWorkflow(s.t.Context(), id, "").Get(s.t.Context(), nil))
 }
 
