@@ -52,7 +52,11 @@ type attemptRules struct {
 	last bool
 	// record stores the attempt with the delivery's new status in one
 	// transaction; nil is Store.RecordAttempt.
-	record func(ctx context.Context, att *models.DeliveryAttempt, status models.DeliveryStatus, nextAttemptAt *time.Time) error
+	record func(ctx context.Context, r models.AttemptRecord) error
+	// flow is the webhook's flow state when it was read with the webhook
+	// (the first attempts of an event read all of theirs at once); nil:
+	// the attempt reads it.
+	flow *models.WebhookFlow
 }
 
 // deliverOnce makes the next attempt of a pending delivery if its webhook
@@ -67,6 +71,13 @@ func (a *Activities) deliverOnce(ctx context.Context, d *models.Delivery, e *mod
 		return a.giveUp(ctx, d, ErrorTypeWebhookNotFound, "webhook "+d.WebhookID+" was deleted")
 	case err != nil:
 		return attemptOutcome{}, err
+	}
+	return a.deliverOnceTo(ctx, d, w, e, rules)
+}
+
+// deliverOnceTo is deliverOnce with d's webhook as just read.
+func (a *Activities) deliverOnceTo(ctx context.Context, d *models.Delivery, w *models.Webhook, e *models.Event, rules attemptRules) (attemptOutcome, error) {
+	switch {
 	case w.Holds():
 		return a.hold(ctx, d, w)
 	case w.Status != models.WebhookActive:
@@ -135,6 +146,13 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 	if throttled != nil {
 		return *throttled, nil
 	}
+	// The record gives the in-flight slot back; without one, it goes back now.
+	recorded := false
+	defer func() {
+		if !recorded {
+			a.release(ctx, adm, d)
+		}
+	}()
 	number := d.Attempts + 1
 	started := models.Now()
 	var r response
@@ -146,7 +164,6 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 		a.Metrics.sent(r)
 		status = classify(r)
 	}
-	adm.release()
 	a.slowDown(ctx, d, w, r, started, started.Add(r.Latency))
 	if r.AsksToDisable {
 		status = models.DeliveryHeld
@@ -186,9 +203,11 @@ func (a *Activities) attempt(ctx context.Context, d *models.Delivery, w *models.
 			return attemptOutcome{}, err
 		}
 	}
-	if err := record(recordCtx, &att, status, nextAttemptAt); err != nil {
+	if err := record(recordCtx, models.AttemptRecord{Attempt: &att, Status: status, NextAttemptAt: nextAttemptAt,
+		Webhook: w, InFlightHolder: adm.holder}); err != nil {
 		return attemptOutcome{}, fmt.Errorf("record attempt %d of delivery %s: %w", number, d.ID, err)
 	}
+	recorded = true
 	d.Attempts, d.Status = number, status
 	a.Metrics.finished(status)
 	if status == models.DeliverySucceeded {

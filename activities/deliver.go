@@ -42,7 +42,7 @@ func (a *Activities) DeliverFirstAttempts(ctx context.Context, eventID string) (
 	if err != nil {
 		return FirstAttemptsResult{}, err
 	}
-	outcomes, err := a.firstAttempts(ctx, deliveries, e)
+	outcomes, err := a.firstAttempts(ctx, deliveries, e, webhooks)
 	if err != nil {
 		// Attempts that were recorded stay recorded; the retry skips them.
 		return FirstAttemptsResult{}, err
@@ -71,14 +71,14 @@ func (a *Activities) skipUnreadable(ctx context.Context, eventID string, cause e
 // firstAttempts makes the first attempt of every delivery that has had
 // none, at most maxConcurrentFirstAttempts at once, so a slow receiver
 // holds up only its own slot. outcomes[i] belongs to deliveries[i];
-// deliveries attempted before keep their state.
-func (a *Activities) firstAttempts(ctx context.Context, deliveries []models.Delivery, e *models.Event) ([]attemptOutcome, error) {
+// deliveries attempted before keep their state. webhooks were read just
+// before, by matching: they, and their flow state read in one query,
+// serve the attempts, so that a fan-out costs few reads more than one
+// delivery does.
+func (a *Activities) firstAttempts(ctx context.Context, deliveries []models.Delivery, e *models.Event, webhooks []models.Webhook) ([]attemptOutcome, error) {
 	outcomes := make([]attemptOutcome, len(deliveries))
-	errs := make([]error, len(deliveries))
-	slots := make(chan struct{}, maxConcurrentFirstAttempts)
-	var wg sync.WaitGroup
-	for i := range deliveries {
-		d := &deliveries[i]
+	var due []int
+	for i, d := range deliveries {
 		if d.Status != models.DeliveryPending || d.Attempts > 0 {
 			// Held, or attempted by an earlier run of this activity: send nothing now.
 			outcomes[i] = attemptOutcome{Status: d.Status}
@@ -87,10 +87,37 @@ func (a *Activities) firstAttempts(ctx context.Context, deliveries []models.Deli
 			}
 			continue
 		}
+		due = append(due, i)
+	}
+	if len(due) == 0 {
+		return outcomes, nil
+	}
+	read := make(map[string]*models.Webhook, len(webhooks))
+	for i := range webhooks {
+		read[webhooks[i].ID] = &webhooks[i]
+	}
+	ids := make([]string, 0, len(due))
+	for _, i := range due {
+		ids = append(ids, deliveries[i].WebhookID)
+	}
+	flows, err := a.Store.WebhookFlowsOf(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	errs := make([]error, len(deliveries))
+	slots := make(chan struct{}, maxConcurrentFirstAttempts)
+	var wg sync.WaitGroup
+	for _, i := range due {
+		d := &deliveries[i]
 		slots <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-slots }()
-			outcomes[i], errs[i] = a.deliverOnce(ctx, d, e, attemptRules{})
+			if w, ok := read[d.WebhookID]; ok {
+				outcomes[i], errs[i] = a.deliverOnceTo(ctx, d, w, e, attemptRules{flow: flows[d.WebhookID]})
+			} else {
+				// Created by an earlier run for a webhook that no longer matches.
+				outcomes[i], errs[i] = a.deliverOnce(ctx, d, e, attemptRules{})
+			}
 		})
 	}
 	wg.Wait()

@@ -39,24 +39,43 @@ const (
 )
 
 // admission is the flow control's answer to one attempt: a go-ahead with
-// the in-flight slot to give back once the request is done, or the time
-// the delivery waits until (with the rate slot it keeps meanwhile).
+// the in-flight slot to give back once the request is done (recorded with
+// the attempt, or by release), or the time the delivery waits until (with
+// the rate slot it keeps meanwhile).
 type admission struct {
-	release func()
+	webhookID string
+	// holder holds the in-flight slot of an admitted attempt.
+	holder string
 	// Otherwise it is throttled: its next try is at next, with slot.
 	slot   *time.Time
 	next   time.Time
 	reason string
 }
 
+func (adm admission) admitted() bool { return adm.holder != "" }
+
+// release gives the in-flight slot back on its own, for an attempt whose
+// record did not give it back. A slot not given back frees itself when its
+// lease expires.
+func (a *Activities) release(ctx context.Context, adm admission, d *models.Delivery) {
+	releaseCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
+	defer cancel()
+	if err := a.Store.ReleaseFlowSlot(releaseCtx, adm.webhookID, adm.holder); err != nil {
+		logger(ctx).Warn("In-flight slot not released", deliveryAttrs(d, "error", err)...)
+	}
+}
+
 // admit reserves a rate slot for d's next request to w (or uses the one d
 // reserved while throttled, unless a Retry-After came since), and takes an
-// in-flight slot once the rate slot has come.
-func (a *Activities) admit(ctx context.Context, d *models.Delivery, w *models.Webhook) (admission, error) {
+// in-flight slot once the rate slot has come. f is w's flow state when it
+// was read with w's (nil: read it now).
+func (a *Activities) admit(ctx context.Context, d *models.Delivery, w *models.Webhook, f *models.WebhookFlow) (admission, error) {
 	now := models.Now()
-	f, err := a.Store.WebhookFlowOf(ctx, w.ID)
-	if err != nil {
-		return admission{}, err
+	if f == nil {
+		var err error
+		if f, err = a.Store.WebhookFlowOf(ctx, w.ID); err != nil {
+			return admission{}, err
+		}
 	}
 	slot := d.ReservedSlotAt
 	if blocked := f.BlockedUntil(); slot == nil || (blocked.After(now) && slot.Before(blocked)) || lateForRate(f, w, *slot, now) {
@@ -77,14 +96,7 @@ func (a *Activities) admit(ctx context.Context, d *models.Delivery, w *models.We
 	if !got {
 		return admission{slot: slot, next: now.Add(inFlightWait(now.Sub(*slot))), reason: throttledInFlight}, nil
 	}
-	return admission{release: func() {
-		releaseCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-		defer cancel()
-		if err := a.Store.ReleaseFlowSlot(releaseCtx, w.ID, holder); err != nil {
-			// Its lease expires on its own.
-			logger(ctx).Warn("In-flight slot not released", deliveryAttrs(d, "error", err)...)
-		}
-	}}, nil
+	return admission{webhookID: w.ID, holder: holder}, nil
 }
 
 // lateForRate reports whether a reserved rate slot has passed by more than
@@ -111,11 +123,13 @@ func inFlightWait(waited time.Duration) time.Duration {
 // its rate slot in its row. It returns the admission to proceed with, or
 // the throttled outcome.
 func (a *Activities) admitted(ctx context.Context, d *models.Delivery, w *models.Webhook, rules attemptRules) (admission, *attemptOutcome, error) {
+	flow := rules.flow
 	for {
-		adm, err := a.admit(ctx, d, w)
-		if err != nil || adm.release != nil {
+		adm, err := a.admit(ctx, d, w, flow)
+		if err != nil || adm.admitted() {
 			return adm, nil, err
 		}
+		flow = nil // read again when the wait is over
 		a.Metrics.throttled(adm.reason)
 		if !rules.last {
 			if err := a.Store.ThrottleDelivery(ctx, d, adm.slot, adm.next); err != nil {

@@ -136,8 +136,8 @@ func (a *Activities) attemptRecovered(ctx context.Context, r *models.Recovery, d
 	case err != nil:
 		return false, err
 	}
-	out, err := a.attempt(ctx, d, w, e, attemptRules{last: true, record: func(ctx context.Context, att *models.DeliveryAttempt, status models.DeliveryStatus, next *time.Time) error {
-		return a.Store.RecordRecoveryAttempt(ctx, r.ID, att, status, next)
+	out, err := a.attempt(ctx, d, w, e, attemptRules{last: true, record: func(ctx context.Context, rec models.AttemptRecord) error {
+		return a.Store.RecordRecoveryAttempt(ctx, r.ID, rec)
 	}})
 	if errors.Is(err, models.ErrConflict) {
 		// Another attempt of it was recorded meanwhile: it is not ours any more.

@@ -144,7 +144,7 @@ func TestARecoveryAttemptsTheDeliveryItHadInFlight(t *testing.T) {
 		t.Fatal(ok, err)
 	}
 	att := &models.DeliveryAttempt{ID: models.NewID(models.PrefixAttempt), DeliveryID: failed[0].ID, Number: 2, StatusCode: 200, StartedAt: models.Now()}
-	if err := a.Store.RecordRecoveryAttempt(t.Context(), r.ID, att, models.DeliverySucceeded, nil); err != nil {
+	if err := a.Store.RecordRecoveryAttempt(t.Context(), r.ID, models.AttemptRecord{Attempt: att, Status: models.DeliverySucceeded}); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := a.Store.ClaimForRecovery(t.Context(), r.ID, &failed[1]); err != nil || !ok {

@@ -29,7 +29,7 @@ func TestBacklogCountsWhatWaits(t *testing.T) {
 		}
 	}
 	delivered := &models.DeliveryAttempt{ID: models.NewID(models.PrefixAttempt), DeliveryID: deliveryID(t, store, done.ID), Number: 1, StatusCode: 200, StartedAt: models.Now()}
-	if err := store.RecordAttempt(ctx, delivered, models.DeliverySucceeded, nil); err != nil {
+	if err := store.RecordAttempt(ctx, models.AttemptRecord{Attempt: delivered, Status: models.DeliverySucceeded}); err != nil {
 		t.Fatal(err)
 	}
 	if settled, err := store.SettleEventIfDone(ctx, done.ID); err != nil || !settled {

@@ -3,8 +3,6 @@ package models
 import (
 	"context"
 	"errors"
-	"fmt"
-	"time"
 
 	"gorm.io/gorm"
 )
@@ -94,55 +92,6 @@ func (s *Store) EnsureDeliveries(ctx context.Context, e *Event, webhooks []Webho
 		deliveries = append(deliveries, d)
 	}
 	return deliveries, nil
-}
-
-// RecordAttempt stores an attempt and moves its delivery to status in one
-// transaction; a delivery still pending records when its next attempt is
-// due (nil: unknown), a held one nothing. Its webhook's failing_since goes
-// with it: cleared by a success, set by the first failure after one. Only
-// a pending delivery moves; otherwise, or if the attempt number was
-// already recorded, it returns ErrConflict and stores nothing.
-func (s *Store) RecordAttempt(ctx context.Context, att *DeliveryAttempt, status DeliveryStatus, nextAttemptAt *time.Time) error {
-	return s.Transaction(ctx, func(tx *Store) error {
-		if err := tx.Create(ctx, att); err != nil {
-			return err
-		}
-		now := Now()
-		updates := map[string]any{"attempts": att.Number, "status": status, "updated_at": now,
-			"last_attempt_at": att.StartedAt, "next_attempt_at": nil, "reserved_slot_at": nil}
-		switch status {
-		case DeliveryPending:
-			updates["next_attempt_at"] = nextAttemptAt
-		case DeliveryHeld:
-		default:
-			updates["completed_at"] = now
-		}
-		res := tx.db.WithContext(ctx).Model(&Delivery{}).
-			Where("id = ? AND status = ?", att.DeliveryID, DeliveryPending).
-			Updates(updates)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return fmt.Errorf("%w: delivery %s is no longer pending", ErrConflict, att.DeliveryID)
-		}
-		return tx.noteWebhookHealth(ctx, att, status)
-	})
-}
-
-// noteWebhookHealth keeps the failing_since of an attempt's webhook: a
-// success clears it, a failure sets it unless it is set. A held delivery
-// says nothing: its webhook is being disabled on its receiver's request.
-func (s *Store) noteWebhookHealth(ctx context.Context, att *DeliveryAttempt, status DeliveryStatus) error {
-	webhookOf := s.db.Model(&Delivery{}).Select("webhook_id").Where("id = ?", att.DeliveryID)
-	q := s.db.WithContext(ctx).Model(&Webhook{}).Where("id = (?)", webhookOf)
-	switch status {
-	case DeliverySucceeded:
-		return q.Where("failing_since IS NOT NULL").UpdateColumn("failing_since", nil).Error
-	case DeliveryPending, DeliveryFailed:
-		return q.Where("failing_since IS NULL").UpdateColumn("failing_since", att.StartedAt).Error
-	}
-	return nil
 }
 
 // FailPendingDelivery marks a delivery failed, with the reason, unless it

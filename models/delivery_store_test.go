@@ -112,16 +112,16 @@ func TestRecordAttemptMovesOnlyPendingDeliveries(t *testing.T) {
 	attempt := func(n int) *models.DeliveryAttempt {
 		return &models.DeliveryAttempt{ID: models.NewID(models.PrefixAttempt), DeliveryID: d.ID, Number: n, StatusCode: 503, StartedAt: models.Now()}
 	}
-	if err := store.RecordAttempt(ctx, attempt(1), models.DeliveryPending, nil); err != nil {
+	if err := store.RecordAttempt(ctx, models.AttemptRecord{Attempt: attempt(1), Status: models.DeliveryPending}); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.RecordAttempt(ctx, attempt(1), models.DeliveryPending, nil); !errors.Is(err, models.ErrConflict) {
+	if err := store.RecordAttempt(ctx, models.AttemptRecord{Attempt: attempt(1), Status: models.DeliveryPending}); !errors.Is(err, models.ErrConflict) {
 		t.Errorf("recording attempt 1 twice: err %v, want ErrConflict", err)
 	}
-	if err := store.RecordAttempt(ctx, attempt(2), models.DeliverySucceeded, nil); err != nil {
+	if err := store.RecordAttempt(ctx, models.AttemptRecord{Attempt: attempt(2), Status: models.DeliverySucceeded}); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.RecordAttempt(ctx, attempt(3), models.DeliveryFailed, nil); !errors.Is(err, models.ErrConflict) {
+	if err := store.RecordAttempt(ctx, models.AttemptRecord{Attempt: attempt(3), Status: models.DeliveryFailed}); !errors.Is(err, models.ErrConflict) {
 		t.Errorf("recording after success: err %v, want ErrConflict", err)
 	}
 	got, err := models.Get[models.Delivery](ctx, store, d.ID)

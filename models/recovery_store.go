@@ -81,12 +81,12 @@ func (s *Store) ClaimForRecovery(ctx context.Context, recoveryID string, d *Deli
 // RecordRecoveryAttempt stores a recovery's attempt of a delivery as
 // RecordAttempt does, and counts it done for the recovery, in one
 // transaction: a recovery that starts again after a crash goes on after it.
-func (s *Store) RecordRecoveryAttempt(ctx context.Context, recoveryID string, att *DeliveryAttempt, status DeliveryStatus, nextAttemptAt *time.Time) error {
+func (s *Store) RecordRecoveryAttempt(ctx context.Context, recoveryID string, r AttemptRecord) error {
 	return s.Transaction(ctx, func(tx *Store) error {
-		if err := tx.RecordAttempt(ctx, att, status, nextAttemptAt); err != nil {
+		if err := tx.RecordAttempt(ctx, r); err != nil {
 			return err
 		}
-		return tx.countRecovered(ctx, recoveryID, att.DeliveryID, status == DeliverySucceeded)
+		return tx.countRecovered(ctx, recoveryID, r.Attempt.DeliveryID, r.Status == DeliverySucceeded)
 	})
 }
 

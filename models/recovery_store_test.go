@@ -23,7 +23,7 @@ func finishedDelivery(t *testing.T, store *models.Store, w *models.Webhook, stat
 	if status == models.DeliverySucceeded {
 		att.StatusCode = 200
 	}
-	if err := store.RecordAttempt(ctx, att, status, nil); err != nil {
+	if err := store.RecordAttempt(ctx, models.AttemptRecord{Attempt: att, Status: status}); err != nil {
 		t.Fatal(err)
 	}
 	if settled, err := store.SettleEventIfDone(ctx, e.ID); err != nil || !settled {
@@ -129,7 +129,7 @@ func TestARecoveryGoesThroughTheFailedDeliveriesOfItsWindowOnce(t *testing.T) {
 		t.Fatalf("in flight %v, want %s", r.InFlightID, todo[0].ID)
 	}
 	att := &models.DeliveryAttempt{ID: models.NewID(models.PrefixAttempt), DeliveryID: todo[0].ID, Number: 2, StatusCode: 200, StartedAt: models.Now()}
-	if err := store.RecordRecoveryAttempt(ctx, r.ID, att, models.DeliverySucceeded, nil); err != nil {
+	if err := store.RecordRecoveryAttempt(ctx, r.ID, models.AttemptRecord{Attempt: att, Status: models.DeliverySucceeded}); err != nil {
 		t.Fatal(err)
 	}
 	if ok, err := store.ClaimForRecovery(ctx, r.ID, &todo[1]); err != nil || !ok {

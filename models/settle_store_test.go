@@ -44,7 +44,7 @@ func TestAnEventSettlesWithItsLastOutcome(t *testing.T) {
 	}
 
 	att := &models.DeliveryAttempt{ID: models.NewID(models.PrefixAttempt), DeliveryID: deliveries[0].ID, Number: 1, StatusCode: 200, StartedAt: models.Now()}
-	if err := store.RecordAttempt(ctx, att, models.DeliverySucceeded, nil); err != nil {
+	if err := store.RecordAttempt(ctx, models.AttemptRecord{Attempt: att, Status: models.DeliverySucceeded}); err != nil {
 		t.Fatal(err)
 	}
 	if settled, err := store.SettleEventIfDone(ctx, e.ID); err != nil || settled {

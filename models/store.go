@@ -35,6 +35,9 @@ type PoolConfig struct {
 type Store struct {
 	db      *gorm.DB
 	dialect string
+	// attempts groups the attempts recorded at about the same time into
+	// shared transactions; nil inside a transaction.
+	attempts *groupCommit[AttemptRecord]
 }
 
 // Dialects Open understands.
@@ -125,7 +128,9 @@ func Open(dsn string, pool PoolConfig) (*Store, error) {
 	if pool.ConnMaxLifetime > 0 {
 		conn.SetConnMaxLifetime(pool.ConnMaxLifetime)
 	}
-	return &Store{db: db, dialect: dialect}, nil
+	s := &Store{db: db, dialect: dialect}
+	s.attempts = newGroupCommit(s.writeAttempts)
+	return s, nil
 }
 
 func sqliteDSN(path string) string {

@@ -129,6 +129,24 @@ func (s *Store) WebhookFlowOf(ctx context.Context, webhookID string) (*WebhookFl
 	return &f, nil
 }
 
+// WebhookFlowsOf reads the flow state of several webhooks at once (the
+// webhooks of one event's first attempts), by webhook id; a webhook that
+// has none yet gets the zero state.
+func (s *Store) WebhookFlowsOf(ctx context.Context, webhookIDs []string) (map[string]*WebhookFlow, error) {
+	var rows []WebhookFlow
+	if err := s.db.WithContext(ctx).Where("webhook_id IN ?", webhookIDs).Find(&rows).Error; err != nil {
+		return nil, translate(err)
+	}
+	flows := make(map[string]*WebhookFlow, len(webhookIDs))
+	for _, id := range webhookIDs {
+		flows[id] = &WebhookFlow{WebhookID: id}
+	}
+	for i := range rows {
+		flows[rows[i].WebhookID] = &rows[i]
+	}
+	return flows, nil
+}
+
 // writeFlow stores next in place of the state read as current: it creates
 // the row if current was the zero state of a webhook that had none, and
 // reports false when another worker wrote it first.
@@ -340,10 +358,14 @@ func (s *Store) createFlowSlots(ctx context.Context, webhookID string, limit int
 // MySQL ends is run again.
 func (s *Store) ReleaseFlowSlot(ctx context.Context, webhookID, holder string) error {
 	return translate(s.transactionRetryingDeadlocks(ctx, func(tx *Store) error {
-		return tx.db.WithContext(ctx).Model(&WebhookFlowSlot{}).
-			Where("webhook_id = ? AND holder = ?", webhookID, holder).
-			Updates(map[string]any{"holder": "", "expires_ms": 0}).Error
+		return tx.releaseFlowSlot(ctx, webhookID, holder)
 	}))
+}
+
+func (s *Store) releaseFlowSlot(ctx context.Context, webhookID, holder string) error {
+	return s.db.WithContext(ctx).Model(&WebhookFlowSlot{}).
+		Where("webhook_id = ? AND holder = ?", webhookID, holder).
+		Updates(map[string]any{"holder": "", "expires_ms": 0}).Error
 }
 
 // FlowInFlight counts the requests to a webhook under way at now.

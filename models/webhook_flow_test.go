@@ -278,7 +278,7 @@ func TestThrottledDeliveryKeepsItsSlotUntilItsAttempt(t *testing.T) {
 		t.Fatalf("throttled delivery: %+v", got)
 	}
 	att := &models.DeliveryAttempt{ID: models.NewID(models.PrefixAttempt), DeliveryID: d.ID, Number: 1, StatusCode: 200, StartedAt: models.Now()}
-	if err := store.RecordAttempt(ctx, att, models.DeliverySucceeded, nil); err != nil {
+	if err := store.RecordAttempt(ctx, models.AttemptRecord{Attempt: att, Status: models.DeliverySucceeded}); err != nil {
 		t.Fatal(err)
 	}
 	if got, err = models.Get[models.Delivery](ctx, store, d.ID); err != nil || got.ReservedSlotAt != nil {

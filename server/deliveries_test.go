@@ -39,7 +39,7 @@ func recordedDelivery(t *testing.T, store *models.Store, eventID, webhookID stri
 		if code == 0 {
 			att.Error = "connection refused"
 		}
-		if err := store.RecordAttempt(ctx, att, st, next); err != nil {
+		if err := store.RecordAttempt(ctx, models.AttemptRecord{Attempt: att, Status: st, NextAttemptAt: next}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -401,7 +401,7 @@ func oasFailedDelivery(t *testing.T, store *models.Store, eventID, webhookID str
 		t.Fatal(err)
 	}
 	att := &models.DeliveryAttempt{ID: models.NewID(models.PrefixAttempt), DeliveryID: ds[0].ID, Number: 1, StatusCode: 404, StartedAt: models.Now()}
-	if err := store.RecordAttempt(t.Context(), att, models.DeliveryFailed, nil); err != nil {
+	if err := store.RecordAttempt(t.Context(), models.AttemptRecord{Attempt: att, Status: models.DeliveryFailed}); err != nil {
 		t.Fatal(err)
 	}
 	return ds[0].ID
