@@ -5,7 +5,11 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // AttemptRecord is an attempt of a delivery with where it left the
@@ -39,8 +43,8 @@ func (r AttemptRecord) webhookID() string {
 // or if the attempt number was already recorded, it returns ErrConflict
 // and stores nothing of the attempt (the slot is given back regardless).
 //
-// Attempts recorded at about the same time, by the deliveries of one
-// event or by concurrent activities, share a transaction (see
+// On SQLite, attempts recorded at about the same time, by the deliveries
+// of one event or by concurrent activities, share a transaction (see
 // groupCommit); inside a transaction of the caller's it is written there.
 func (s *Store) RecordAttempt(ctx context.Context, r AttemptRecord) error {
 	if s.attempts == nil {
@@ -65,13 +69,13 @@ func (s *Store) writeAttempts(ctx context.Context, records []AttemptRecord) []er
 	errs := make([]error, len(records))
 	err := s.transactionRetryingDeadlocks(ctx, func(tx *Store) error {
 		clear(errs)
+		moved, err := tx.moveAttemptedDeliveries(ctx, records, order)
+		if err != nil {
+			return err
+		}
 		var recorded []*DeliveryAttempt
 		for _, i := range order {
-			moved, err := tx.moveAttemptedDelivery(ctx, records[i])
-			if err != nil {
-				return err
-			}
-			if !moved {
+			if !moved[i] {
 				errs[i] = fmt.Errorf("%w: delivery %s is no longer pending", ErrConflict, records[i].Attempt.DeliveryID)
 				continue
 			}
@@ -85,20 +89,18 @@ func (s *Store) writeAttempts(ctx context.Context, records []AttemptRecord) []er
 				return err
 			}
 		}
-		for _, i := range order {
-			if r := records[i]; r.InFlightHolder != "" {
-				if err := tx.releaseFlowSlot(ctx, r.webhookID(), r.InFlightHolder); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
+		return tx.releaseFlowSlotsOf(ctx, records)
 	})
 	if err == nil {
 		return errs
 	}
 	if len(records) == 1 {
 		errs[0] = translate(err)
+		if r := records[0]; r.InFlightHolder != "" {
+			// The request is over whatever became of its record; a slot
+			// not given back now frees itself when its lease expires.
+			_ = s.ReleaseFlowSlot(ctx, r.webhookID(), r.InFlightHolder)
+		}
 		return errs
 	}
 	for i := range records {
@@ -107,12 +109,90 @@ func (s *Store) writeAttempts(ctx context.Context, records []AttemptRecord) []er
 	return errs
 }
 
-// moveAttemptedDelivery moves a pending delivery to where its attempt
-// left it, and reports whether it was pending.
-func (s *Store) moveAttemptedDelivery(ctx context.Context, r AttemptRecord) (bool, error) {
+// moveAttemptedDeliveries moves the pending deliveries of records (taken
+// in order) to where their attempts left them, and reports which were
+// pending. Records alike (the same status, attempt number and next
+// attempt) move in one UPDATE, as an event's fan-out mostly does.
+func (s *Store) moveAttemptedDeliveries(ctx context.Context, records []AttemptRecord, order []int) ([]bool, error) {
+	moved := make([]bool, len(records))
+	if len(records) == 1 {
+		var err error
+		moved[0], err = s.moveAttemptedDelivery(ctx, records[0], []string{records[0].Attempt.DeliveryID})
+		return moved, err
+	}
+	ids := make([]string, len(records))
+	for i, r := range records {
+		ids[i] = r.Attempt.DeliveryID
+	}
+	var pending []string
+	q := s.db.WithContext(ctx).Model(&Delivery{}).Where("id IN ? AND status = ?", ids, DeliveryPending)
+	if s.dialect == DialectMySQL {
+		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}) // so they stay pending until moved
+	}
+	if err := q.Pluck("id", &pending).Error; err != nil {
+		return nil, err
+	}
+	type kind struct {
+		status DeliveryStatus
+		number int
+		next   int64
+	}
+	alike := map[kind][]int{}
+	var kinds []kind
+	for _, i := range order {
+		r := records[i]
+		if !slices.Contains(pending, r.Attempt.DeliveryID) {
+			continue
+		}
+		k := kind{status: r.Status, number: r.Attempt.Number}
+		if r.Status == DeliveryPending && r.NextAttemptAt != nil {
+			k.next = r.NextAttemptAt.UnixNano()
+		}
+		if alike[k] == nil {
+			kinds = append(kinds, k)
+		}
+		alike[k] = append(alike[k], i)
+	}
+	for _, k := range kinds {
+		group := alike[k]
+		ids := make([]string, len(group))
+		for j, i := range group {
+			ids[j] = records[i].Attempt.DeliveryID
+		}
+		if _, err := s.moveAttemptedDelivery(ctx, records[group[0]], ids, records...); err != nil {
+			return nil, err
+		}
+		for _, i := range group {
+			moved[i] = true
+		}
+	}
+	return moved, nil
+}
+
+// moveAttemptedDelivery moves the pending deliveries ids to where r's
+// attempt left r's delivery (the others' attempts are alike, but for when
+// they started: each delivery's is taken from all), and reports whether
+// one was pending.
+func (s *Store) moveAttemptedDelivery(ctx context.Context, r AttemptRecord, ids []string, all ...AttemptRecord) (bool, error) {
 	now := Now()
+	var lastAttemptAt any = r.Attempt.StartedAt
+	if len(ids) > 1 {
+		started := make(map[string]time.Time, len(all))
+		for _, a := range all {
+			started[a.Attempt.DeliveryID] = a.Attempt.StartedAt
+		}
+		var cases strings.Builder
+		args := make([]any, 0, 2*len(ids))
+		cases.WriteString("CASE id")
+		for _, id := range ids {
+			cases.WriteString(" WHEN ? THEN ?")
+			args = append(args, id, started[id])
+		}
+		cases.WriteString(" END")
+		lastAttemptAt = gorm.Expr(cases.String(), args...)
+	}
 	updates := map[string]any{"attempts": r.Attempt.Number, "status": r.Status, "updated_at": now,
-		"last_attempt_at": r.Attempt.StartedAt, "next_attempt_at": nil, "reserved_slot_at": nil}
+		"last_attempt_at": lastAttemptAt, "next_attempt_at": nil, "reserved_slot_at": nil}
 	switch r.Status {
 	case DeliveryPending:
 		updates["next_attempt_at"] = r.NextAttemptAt
@@ -121,9 +201,27 @@ func (s *Store) moveAttemptedDelivery(ctx context.Context, r AttemptRecord) (boo
 		updates["completed_at"] = now
 	}
 	res := s.db.WithContext(ctx).Model(&Delivery{}).
-		Where("id = ? AND status = ?", r.Attempt.DeliveryID, DeliveryPending).
+		Where("id IN ? AND status = ?", ids, DeliveryPending).
 		Updates(updates)
 	return res.RowsAffected > 0, res.Error
+}
+
+// releaseFlowSlotsOf gives back the in-flight slots records held, in one
+// statement.
+func (s *Store) releaseFlowSlotsOf(ctx context.Context, records []AttemptRecord) error {
+	var webhookIDs, holders []string
+	for _, r := range records {
+		if r.InFlightHolder != "" {
+			webhookIDs = append(webhookIDs, r.webhookID())
+			holders = append(holders, r.InFlightHolder)
+		}
+	}
+	if len(holders) == 0 {
+		return nil
+	}
+	return s.db.WithContext(ctx).Model(&WebhookFlowSlot{}).
+		Where("webhook_id IN ? AND holder IN ?", webhookIDs, holders).
+		Updates(map[string]any{"holder": "", "expires_ms": 0}).Error
 }
 
 // noteWebhookHealth keeps the failing_since of an attempt's webhook: a

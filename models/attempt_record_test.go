@@ -10,13 +10,13 @@ import (
 	"github.com/hookflow/hookflow/models/modelstest"
 )
 
-// TestConcurrentRecordsShareTransactionsYetAnswerEachOnItsOwn: attempts
-// recorded at once (an event's fan-out, concurrent activities) are written
-// together, and yet each caller gets its own answer: a delivery that is no
+// TestConcurrentRecordsAnswerEachOnItsOwn: attempts recorded at once (an
+// event's fan-out, concurrent activities; on SQLite they share
+// transactions) each get their own answer: a delivery that is no
 // longer pending is a conflict for its caller alone, and stores nothing of
 // its attempt. Every record gives its in-flight slot back and keeps its
 // webhook's failing_since.
-func TestConcurrentRecordsShareTransactionsYetAnswerEachOnItsOwn(t *testing.T) {
+func TestConcurrentRecordsAnswerEachOnItsOwn(t *testing.T) {
 	t.Parallel()
 	store := modelstest.Open(t)
 	ctx := t.Context()
@@ -51,16 +51,29 @@ func TestConcurrentRecordsShareTransactionsYetAnswerEachOnItsOwn(t *testing.T) {
 		if err := store.Create(ctx, &jobs[i].d); err != nil {
 			t.Fatal(err)
 		}
+		if i == 11 {
+			// Its attempt 1 is stored already, while it is still pending:
+			// storing it again fails the whole shared transaction, and then
+			// each record is written on its own.
+			dup := &models.DeliveryAttempt{ID: models.NewID(models.PrefixAttempt), DeliveryID: jobs[i].d.ID, Number: 1, StatusCode: 503, StartedAt: now}
+			if err := store.Create(ctx, dup); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if got, err := store.AcquireFlowSlot(ctx, w.ID, n, jobs[i].holder, now, time.Hour); err != nil || !got {
 			t.Fatalf("slot for job %d: %v %v", i, got, err)
 		}
 	}
 	var wg sync.WaitGroup
 	errs := make([]error, n)
+	started := make([]time.Time, n)
+	for i := range jobs {
+		started[i] = now.Add(time.Duration(i) * time.Millisecond) // each its own, to tell them apart
+	}
 	for i := range jobs {
 		wg.Go(func() {
 			j := jobs[i]
-			att := &models.DeliveryAttempt{ID: models.NewID(models.PrefixAttempt), DeliveryID: j.d.ID, Number: 1, StatusCode: 200, StartedAt: models.Now()}
+			att := &models.DeliveryAttempt{ID: models.NewID(models.PrefixAttempt), DeliveryID: j.d.ID, Number: 1, StatusCode: 200, StartedAt: started[i]}
 			var next *time.Time
 			if j.status == models.DeliveryPending {
 				at := models.Now().Add(time.Minute)
@@ -85,8 +98,21 @@ func TestConcurrentRecordsShareTransactionsYetAnswerEachOnItsOwn(t *testing.T) {
 			}
 			continue
 		}
+		if i == 11 {
+			if !errors.Is(errs[i], models.ErrConflict) || attempts != 1 || got.Status != models.DeliveryPending || got.Attempts != 0 {
+				t.Errorf("attempt recorded twice: err %v, %d attempts stored, %s after %d; want ErrConflict, the first alone, pending as it was", errs[i], attempts, got.Status, got.Attempts)
+			}
+			continue
+		}
 		if errs[i] != nil || attempts != 1 || got.Status != j.status || got.Attempts != 1 {
 			t.Errorf("job %d: err %v, %d attempts stored, delivery %s after %d; want nil, 1, %s after 1", i, errs[i], attempts, got.Status, got.Attempts, j.status)
+		}
+		if got.LastAttemptAt == nil || !got.LastAttemptAt.Equal(started[i]) {
+			t.Errorf("job %d: last attempt at %v, want its own %v", i, got.LastAttemptAt, started[i])
+		}
+		pending := got.Status == models.DeliveryPending
+		if pending != (got.NextAttemptAt != nil) || pending == (got.CompletedAt != nil) {
+			t.Errorf("job %d: %s delivery with next attempt %v, completed %v", i, got.Status, got.NextAttemptAt, got.CompletedAt)
 		}
 	}
 	for _, w := range []*models.Webhook{healthy, failing} {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -302,38 +304,95 @@ func (s *Store) receivedRate(ctx context.Context, f *WebhookFlow, now time.Time)
 // holder (a token unique to one request) until now+ttl, and reports
 // whether it got one. One UPDATE does it when a slot is free; a slot whose
 // lease expired is free. Of three tries, one may create the slots and one
-// may be ended by MySQL to break a deadlock.
+// may be ended by MySQL to break a deadlock. On SQLite, acquisitions made
+// at about the same time (an event's fan-out) share a transaction (see
+// groupCommit).
 func (s *Store) AcquireFlowSlot(ctx context.Context, webhookID string, limit int, holder string, now time.Time, ttl time.Duration) (bool, error) {
-	created := false
-	for range 3 {
+	req := &slotRequest{webhookID: webhookID, limit: limit, holder: holder, now: now, ttl: ttl}
+	if s.acquisitions == nil {
+		return s.acquireFlowSlot(ctx, req)
+	}
+	err := s.acquisitions.do(ctx, req)
+	return req.got, err
+}
+
+// slotRequest asks for an in-flight slot of a webhook, and says whether
+// it got one.
+type slotRequest struct {
+	webhookID, holder string
+	limit             int
+	now               time.Time
+	ttl               time.Duration
+	got               bool
+}
+
+// acquireFlowSlots makes acquisitions in one transaction, in the order of
+// their webhooks (so that writers on MySQL lock alike). If it fails, each
+// is made on its own, so that one's error is its own.
+func (s *Store) acquireFlowSlots(ctx context.Context, reqs []*slotRequest) []error {
+	errs := make([]error, len(reqs))
+	if len(reqs) > 1 {
+		sorted := slices.Clone(reqs)
+		slices.SortFunc(sorted, func(a, b *slotRequest) int { return strings.Compare(a.webhookID, b.webhookID) })
+		err := s.transactionRetryingDeadlocks(ctx, func(tx *Store) error {
+			for _, r := range sorted {
+				if err := tx.tryFlowSlot(ctx, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err == nil {
+			return errs
+		}
+	}
+	for i, r := range reqs {
+		_, errs[i] = s.acquireFlowSlot(ctx, r)
+	}
+	return errs
+}
+
+// acquireFlowSlot makes one acquisition, run again when MySQL ends it to
+// break a deadlock.
+func (s *Store) acquireFlowSlot(ctx context.Context, r *slotRequest) (bool, error) {
+	var err error
+	for range deadlockTries {
+		if err = s.tryFlowSlot(ctx, r); !isDeadlock(err) {
+			break
+		}
+		// MariaDB reads the derived table with shared locks, so two
+		// acquisitions at the same instant can each hold what the
+		// other's write waits for; the one rolled back tries again.
+	}
+	return r.got, translate(err)
+}
+
+// tryFlowSlot takes a free slot for r if there is one, creating the
+// webhook's slots first if it has none yet (or its limit grew).
+func (s *Store) tryFlowSlot(ctx context.Context, r *slotRequest) error {
+	r.got = false
+	for created := false; ; created = true {
 		// The inner query is an aggregate in a derived table, which MySQL
 		// materialises: it may not read the table it updates otherwise.
 		res := s.db.WithContext(ctx).Exec(`UPDATE webhook_flow_slots SET holder = ?, expires_ms = ?, uses = uses + 1
 			WHERE webhook_id = ? AND slot < ? AND expires_ms <= ? AND slot = (
 				SELECT free.slot FROM (SELECT MIN(slot) AS slot FROM webhook_flow_slots
 					WHERE webhook_id = ? AND slot < ? AND expires_ms <= ?) AS free)`,
-			holder, millis(now.Add(ttl)), webhookID, limit, millis(now), webhookID, limit, millis(now))
-		if isDeadlock(res.Error) {
-			// MariaDB reads the derived table with shared locks, so two
-			// acquisitions at the same instant can each hold what the
-			// other's write waits for; the one rolled back tries again.
-			continue
-		}
+			r.holder, millis(r.now.Add(r.ttl)), r.webhookID, r.limit, millis(r.now), r.webhookID, r.limit, millis(r.now))
 		if res.Error != nil {
-			return false, translate(res.Error)
+			return res.Error
 		}
 		if res.RowsAffected > 0 {
-			return true, nil
+			r.got = true
+			return nil
 		}
-		if !created {
-			// The webhook's slots may not exist yet (or its limit grew).
-			created = true
-			if err := s.createFlowSlots(ctx, webhookID, limit); err != nil {
-				return false, err
-			}
+		if created {
+			return nil
+		}
+		if err := s.createFlowSlots(ctx, r.webhookID, r.limit); err != nil {
+			return err
 		}
 	}
-	return false, nil
 }
 
 // createFlowSlots makes sure the webhook has slots 0..limit-1.
