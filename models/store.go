@@ -17,6 +17,7 @@ import (
 	gormsqlite "gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
+	"gorm.io/plugin/dbresolver"
 	"modernc.org/sqlite" // pure-Go SQLite; the same engine Temporal's dev server uses
 )
 
@@ -36,8 +37,13 @@ type Store struct {
 	db      *gorm.DB
 	dialect string
 	// attempts groups the attempts recorded at about the same time into
-	// shared transactions; nil inside a transaction.
+	// shared transactions; nil inside a transaction and on MySQL.
+	// reads are SQLite's read-only connections (nil on MySQL, whose pool
+	// reads and writes alike, and inside a transaction).
+	reads    *sql.DB
 	attempts *groupCommit[AttemptRecord]
+	// acquisitions does the same for in-flight slots.
+	acquisitions *groupCommit[*slotRequest]
 }
 
 // Dialects Open understands.
@@ -58,6 +64,10 @@ func Open(dsn string, pool PoolConfig) (*Store, error) {
 		return nil, fmt.Errorf("database DSN must start with mysql:// or sqlite://")
 	}
 	var connector driver.Connector
+	// readConnector, when set, opens read-only connections that serve
+	// reads outside transactions beside the one writer (SQLite's WAL
+	// lets readers run while it writes).
+	var readConnector driver.Connector
 	var newDialector func(*sql.DB) gorm.Dialector
 	switch dialect {
 	case DialectMySQL:
@@ -93,8 +103,13 @@ func Open(dsn string, pool PoolConfig) (*Store, error) {
 			}
 		}
 		var err error
-		if connector, err = sqlite.NewConnector(sqliteDSN(rest)); err != nil {
+		if connector, err = sqlite.NewConnector(sqliteDSN(rest, false)); err != nil {
 			return nil, fmt.Errorf("SQLite connector: %w", err)
+		}
+		if rest != ":memory:" {
+			if readConnector, err = sqlite.NewConnector(sqliteDSN(rest, true)); err != nil {
+				return nil, fmt.Errorf("SQLite connector: %w", err)
+			}
 		}
 		newDialector = func(conn *sql.DB) gorm.Dialector {
 			return gormsqlite.Dialector{DriverName: "sqlite", Conn: conn}
@@ -107,6 +122,9 @@ func Open(dsn string, pool PoolConfig) (*Store, error) {
 	}
 	if pool.WrapConnector != nil {
 		connector = pool.WrapConnector(connector)
+		if readConnector != nil {
+			readConnector = pool.WrapConnector(readConnector)
+		}
 	}
 	conn := sql.OpenDB(connector)
 	db, err := gorm.Open(newDialector(conn), &gorm.Config{
@@ -129,16 +147,48 @@ func Open(dsn string, pool PoolConfig) (*Store, error) {
 		conn.SetConnMaxLifetime(pool.ConnMaxLifetime)
 	}
 	s := &Store{db: db, dialect: dialect}
-	s.attempts = newGroupCommit(s.writeAttempts)
+	if readConnector != nil {
+		reads := sql.OpenDB(readConnector)
+		reads.SetMaxOpenConns(sqliteReaders)
+		reads.SetMaxIdleConns(sqliteReaders)
+		if err := db.Use(dbresolver.Register(dbresolver.Config{Replicas: []gorm.Dialector{newDialector(reads)}})); err != nil {
+			reads.Close()
+			conn.Close()
+			return nil, fmt.Errorf("open %s database for reading: %w", dialect, err)
+		}
+		s.reads = reads
+	}
+	if dialect == DialectSQLite {
+		// SQLite's one writer pays for every commit while all others wait:
+		// small writes made at once go in shared transactions. MySQL
+		// commits them side by side on its pool, and shared transactions
+		// would only hold their row locks longer.
+		s.attempts = newGroupCommit(s.writeAttempts)
+		s.acquisitions = newGroupCommit(s.acquireFlowSlots)
+	}
 	return s, nil
 }
 
-func sqliteDSN(path string) string {
+// sqliteReaders is how many read-only connections serve reads beside the
+// writer's one.
+const sqliteReaders = 4
+
+// sqliteDSN is the file at path, opened for writing or (readOnly) for
+// reads only.
+//
+// WAL with synchronous=NORMAL syncs at checkpoints, not at every commit;
+// a checkpoint every 10,000 pages (40 MB of log) rather than SQLite's
+// 1,000 syncs a tenth as often, and each sync holds up the one writer.
+func sqliteDSN(path string, readOnly bool) string {
 	q := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)", "foreign_keys(1)", "wal_autocheckpoint(10000)"} {
 		q.Add("_pragma", p)
 	}
-	q.Set("_txlock", "immediate")
+	if readOnly {
+		q.Add("_pragma", "query_only(1)")
+	} else {
+		q.Set("_txlock", "immediate")
+	}
 	return "file:" + path + "?" + q.Encode()
 }
 
@@ -163,7 +213,10 @@ func (s *Store) Close() error {
 	if err != nil {
 		return err
 	}
-	return sqlDB.Close()
+	if s.reads != nil {
+		err = s.reads.Close()
+	}
+	return errors.Join(sqlDB.Close(), err)
 }
 
 // Transaction runs fn in one database transaction.
