@@ -2,6 +2,7 @@ package devstack
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"io"
 	"log/slog"
@@ -11,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/api/operatorservice/v1"
@@ -72,6 +74,26 @@ func TestTemporalOnSQLiteFileWithTheWebUI(t *testing.T) {
 		require.Equal(t, 1, namespaces)
 	})
 
+	t.Run("visibility records have a file of their own", func(t *testing.T) {
+		c, err := client.Dial(client.Options{HostPort: ts.Addr(), Namespace: "default"})
+		require.NoError(t, err)
+		defer c.Close()
+		// No worker: starting it writes its visibility record all the same.
+		run, err := c.ExecuteWorkflow(t.Context(), client.StartWorkflowOptions{ID: "visibility-file", TaskQueue: "nobody"}, "Nothing")
+		require.NoError(t, err)
+		defer func() { _ = c.TerminateWorkflow(context.Background(), run.GetID(), "", "test over") }()
+		count := func(file string) int {
+			db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, file)+"?mode=ro")
+			require.NoError(t, err)
+			defer db.Close()
+			var n int
+			require.NoError(t, db.QueryRow("SELECT count(*) FROM executions_visibility WHERE workflow_id = 'visibility-file'").Scan(&n))
+			return n
+		}
+		require.Eventually(t, func() bool { return count(TemporalVisibilityDBFile) == 1 }, 10*time.Second, 50*time.Millisecond)
+		require.Zero(t, count(TemporalDBFile), "the execution store has no visibility records")
+	})
+
 	t.Run("the Web UI serves its pages and Temporal's API", func(t *testing.T) {
 		h, err := NewUI(UIOptions{TemporalAddr: ts.Addr(), Namespace: "default"})
 		require.NoError(t, err)
@@ -93,6 +115,36 @@ func TestTemporalOnSQLiteFileWithTheWebUI(t *testing.T) {
 	})
 
 	require.NotContains(t, logs.String(), "Nexus", "the irrelevant Nexus notice is dropped")
+}
+
+// TestSQLiteFilesKeepTheLayoutTheyWereMadeIn: a new data directory gets
+// the visibility store in a file of its own; one made before that keeps it
+// inside Temporal's database, where its records are.
+func TestSQLiteFilesKeepTheLayoutTheyWereMadeIn(t *testing.T) {
+	fresh := t.TempDir()
+	store, visibility, path, err := sqliteConfig(TemporalOptions{DataDir: fresh})
+	require.NoError(t, err)
+	require.Equal(t, filepath.Join(fresh, TemporalDBFile), path)
+	require.Equal(t, path, store.DatabaseName)
+	require.Equal(t, filepath.Join(fresh, TemporalVisibilityDBFile), visibility.DatabaseName)
+	require.FileExists(t, visibility.DatabaseName, "created with its schema")
+	again, visibilityAgain, _, err := sqliteConfig(TemporalOptions{DataDir: fresh})
+	require.NoError(t, err)
+	require.Equal(t, store.DatabaseName, again.DatabaseName)
+	require.Equal(t, visibility.DatabaseName, visibilityAgain.DatabaseName, "a restart keeps it apart")
+
+	old := t.TempDir()
+	_, err = sqliteFile(TemporalOptions{}, filepath.Join(old, TemporalDBFile)) // as made before
+	require.NoError(t, err)
+	store, visibility, _, err = sqliteConfig(TemporalOptions{DataDir: old})
+	require.NoError(t, err)
+	require.Equal(t, store, visibility, "the visibility store stays inside")
+	require.NoFileExists(t, filepath.Join(old, TemporalVisibilityDBFile))
+
+	ephemeral, visibility, path, err := sqliteConfig(TemporalOptions{Ephemeral: true})
+	require.NoError(t, err)
+	require.Empty(t, path)
+	require.Equal(t, ephemeral, visibility, "one in-memory database")
 }
 
 func get(t *testing.T, url string) (body, contentType string) {
