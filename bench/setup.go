@@ -14,7 +14,12 @@ import (
 // that message) and what removes the webhooks afterwards. Scoping the
 // webhooks to the run's own database keeps other webhooks of the install
 // out of the figures, and these out of other runs. A batch, when not nil,
-// is the webhooks' batch settings.
+// is the webhooks' batch settings. Each webhook takes up to
+// benchMaxInFlight requests at once: the default (10) would have flow
+// control throttle the run as soon as Temporal runs more workflows at once
+// than that, measuring the limit instead of the engine.
+const benchMaxInFlight = 100
+
 func setUp(ctx context.Context, api apiclient.Client, rc *receiver, run string, k int, batch map[string]any) (map[string]any, func(), error) {
 	var db, profile, message struct{ ID string }
 	if err := api.Call(ctx, "POST", "/v1/databases", map[string]any{"name": "hookflow bench " + run}, &db); err != nil {
@@ -44,7 +49,7 @@ func setUp(ctx context.Context, api apiclient.Client, rc *receiver, run string, 
 		}
 		if err := api.Call(ctx, "POST", "/v1/webhooks", map[string]any{
 			"url": rc.URL + path, "events": []string{"delivery"}, "database_id": db.ID,
-			"description": "hookflow bench " + run, "batch": batch,
+			"description": "hookflow bench " + run, "batch": batch, "max_in_flight": benchMaxInFlight,
 		}, &wh); err != nil {
 			cleanup()
 			return nil, nil, err
