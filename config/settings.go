@@ -29,7 +29,7 @@ func Settings() []Setting {
 			Usage: "database: mysql://user:pass@tcp(host:3306)/db or sqlite://path (default sqlite://<data-dir>/hookflow.db)",
 			bind:  stringVar(func(c *Config) *string { return &c.DatabaseDSN })},
 		{Flag: "db-max-open-conns", Env: "HOOKFLOW_DB_MAX_OPEN_CONNS", Default: "20", Commands: storeCmds,
-			Usage: "most open database connections (SQLite always uses 1)",
+			Usage: "most open database connections (SQLite always uses one writer and four readers)",
 			bind:  intVar(func(c *Config) *int { return &c.DBMaxOpenConns })},
 		{Flag: "db-max-idle-conns", Env: "HOOKFLOW_DB_MAX_IDLE_CONNS", Default: "10", Commands: storeCmds,
 			Usage: "most idle database connections kept",

@@ -17,9 +17,26 @@ func (s *Store) EventByClientID(ctx context.Context, accountID, clientID string)
 }
 
 // MarkDispatched records that the event's delivery workflow was started.
+//
+// On SQLite, events marked at about the same time (the dispatcher's
+// workers, one after each start) are marked in one statement.
 func (s *Store) MarkDispatched(ctx context.Context, eventID string) error {
-	return s.db.WithContext(ctx).Model(&Event{}).Where("id = ? AND dispatched_at IS NULL", eventID).
+	if s.dispatches != nil {
+		return s.dispatches.do(ctx, eventID)
+	}
+	return s.markDispatched(ctx, []string{eventID})[0]
+}
+
+// markDispatched marks events dispatched in one statement: its error is
+// each one's.
+func (s *Store) markDispatched(ctx context.Context, eventIDs []string) []error {
+	err := s.db.WithContext(ctx).Model(&Event{}).Where("id IN ? AND dispatched_at IS NULL", eventIDs).
 		Update("dispatched_at", Now()).Error
+	errs := make([]error, len(eventIDs))
+	for i := range errs {
+		errs[i] = err
+	}
+	return errs
 }
 
 // EventRef is what starting an event's delivery needs, and no more: the

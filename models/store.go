@@ -42,8 +42,10 @@ type Store struct {
 	// reads and writes alike, and inside a transaction).
 	reads    *sql.DB
 	attempts *groupCommit[AttemptRecord]
-	// acquisitions does the same for in-flight slots.
+	// acquisitions and dispatches do the same for in-flight slots and for
+	// marking events dispatched.
 	acquisitions *groupCommit[*slotRequest]
+	dispatches   *groupCommit[string]
 }
 
 // Dialects Open understands.
@@ -165,6 +167,7 @@ func Open(dsn string, pool PoolConfig) (*Store, error) {
 		// would only hold their row locks longer.
 		s.attempts = newGroupCommit(s.writeAttempts)
 		s.acquisitions = newGroupCommit(s.acquireFlowSlots)
+		s.dispatches = newGroupCommit(s.markDispatched)
 	}
 	return s, nil
 }
