@@ -298,3 +298,57 @@ func eventIDs(events []*models.Event) []string {
 	}
 	return ids
 }
+
+// A pending batch whose retry workflow was lost (its attempt overdue by
+// ReconcileAfter, and no workflow runs for it) is handed to a new one by
+// the reconciler; one whose workflow runs, or that is not overdue yet, is
+// left alone. A batch has no event row, so only this finds it.
+func TestTheReconcilerRetriesABatchWhoseWorkflowWasLost(t *testing.T) {
+	a := newActivities(t)
+	ctx := t.Context()
+	f := createAudience(t, a)
+	rc := newReceiver(t, answering(http.StatusServiceUnavailable))
+	w := createWebhook(t, a, rc.URL, func(w *models.Webhook) {
+		w.AccountID = models.DefaultAccountID
+		w.Batch = &models.WebhookBatch{MaxEvents: 2, MaxWaitMS: 0}
+	})
+	storeBatchedEvents(t, a, f, 2)
+	got, err := a.CollectBatch(ctx, w.ID)
+	if err != nil || got.Events != 2 {
+		t.Fatalf("collected %+v (err %v)", got, err)
+	}
+	if res, err := a.DeliverBatch(ctx, got.DeliveryID); err != nil || !res.Retrying {
+		t.Fatalf("delivered %+v (err %v), want it pending and handed on", res, err)
+	}
+	runs := a.Runs.(fakeRuns)
+	handedOn := func() int { return len(*runs.continued) }
+	if handedOn() != 1 {
+		t.Fatalf("handed on %d times, want once", handedOn())
+	}
+	d, err := models.Get[models.Delivery](ctx, a.Store, got.DeliveryID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	overdue := func(by time.Duration) {
+		t.Helper()
+		if err := a.Store.DB(ctx).Model(&models.Delivery{}).Where("id = ?", d.ID).Update("next_attempt_at", models.Now().Add(-by)).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	after := a.settings().ReconcileAfter
+
+	overdue(after / 2)
+	if res, err := a.ReconcileEvents(ctx); err != nil || res.BatchesRetried != 0 || handedOn() != 1 {
+		t.Fatalf("not overdue long enough: %+v (err %v), handed on %d times; want it left alone", res, err, handedOn())
+	}
+	overdue(2 * after)
+	runs.states[d.EventID] = RunRunning
+	if res, err := a.ReconcileEvents(ctx); err != nil || res.BatchesRetried != 0 || handedOn() != 1 {
+		t.Fatalf("its workflow runs: %+v (err %v), handed on %d times; want it left to the workflow", res, err, handedOn())
+	}
+	runs.states[d.EventID] = RunEnded
+	res, err := a.ReconcileEvents(ctx)
+	if err != nil || res.BatchesRetried != 1 || handedOn() != 2 || (*runs.continued)[1] != d.ID {
+		t.Fatalf("lost workflow: %+v (err %v), handed on %v; want the batch handed to a new one", res, err, *runs.continued)
+	}
+}

@@ -62,6 +62,10 @@ type ReconcileResult struct {
 	// Batching counts batched webhooks whose batching workflow was started
 	// because events had waited for a batch ReconcileAfter.
 	Batching int `json:",omitempty"`
+	// BatchesRetried counts pending batches handed to a new retry
+	// workflow because their attempt was overdue by ReconcileAfter and
+	// none ran.
+	BatchesRetried int `json:",omitempty"`
 }
 
 // ReconcileEvents is the reconciler: a regular activity the Reconcile
@@ -97,8 +101,12 @@ func (a *Activities) ReconcileEvents(ctx context.Context) (res ReconcileResult, 
 	if err := a.batchForgotten(ctx, now.Add(-after), &res); err != nil {
 		return res, err
 	}
-	if res.Restarted > 0 || res.Settled > 0 || res.Drained > 0 || res.Batching > 0 {
-		logger(ctx).Info("Reconciled events", "checked", res.Checked, "running", res.Running, "settled", res.Settled, "restarted", res.Restarted, "drained", res.Drained, "batching", res.Batching)
+	if err := a.retryForgottenBatches(ctx, now, now.Add(-after), &res); err != nil {
+		return res, err
+	}
+	if res.Restarted > 0 || res.Settled > 0 || res.Drained > 0 || res.Batching > 0 || res.BatchesRetried > 0 {
+		logger(ctx).Info("Reconciled events", "checked", res.Checked, "running", res.Running, "settled", res.Settled, "restarted", res.Restarted,
+			"drained", res.Drained, "batching", res.Batching, "batches_retried", res.BatchesRetried)
 	}
 	return res, nil
 }
@@ -135,6 +143,33 @@ func (a *Activities) batchForgotten(ctx context.Context, waitingBefore time.Time
 			return fmt.Errorf("start the batching of webhook %s: %w", id, err)
 		}
 		res.Batching++
+	}
+	return nil
+}
+
+// retryForgottenBatches hands each pending batch whose next attempt was
+// due before dueBefore, and whose retry workflow no longer runs, to a new
+// one: its next attempt is due now, numbered after the attempts it had.
+// One whose workflow runs is left to it (its worker may be slow or down).
+func (a *Activities) retryForgottenBatches(ctx context.Context, now, dueBefore time.Time, res *ReconcileResult) error {
+	batches, err := a.Store.OverdueBatches(ctx, dueBefore, reconcileBatch)
+	if err != nil {
+		return err
+	}
+	for i := range batches {
+		d := &batches[i]
+		state, err := a.Runs.DeliveryRunState(ctx, d.EventID)
+		if err != nil {
+			return err
+		}
+		if state == RunRunning {
+			continue
+		}
+		if err := a.Runs.ContinueDelivery(ctx, d, d.Attempts, now); err != nil {
+			return fmt.Errorf("retry batch %s: %w", d.ID, err)
+		}
+		logger(ctx).Warn("Pending batch had no workflow retrying it; handed it to a new one", deliveryAttrs(d, "state", state.String())...)
+		res.BatchesRetried++
 	}
 	return nil
 }

@@ -108,6 +108,19 @@ func (s *Store) WebhooksWithWaitingBatches(ctx context.Context, before time.Time
 	return ids, err
 }
 
+// OverdueBatches lists pending batch deliveries, at most limit, whose next
+// attempt was due before dueBefore and has not been made, the longest
+// overdue first: their retry workflow (named after the batch) was lost or
+// ended. A batch has no event row of its own, so the reconciler's look at
+// unsettled events never finds it.
+func (s *Store) OverdueBatches(ctx context.Context, dueBefore time.Time, limit int) ([]Delivery, error) {
+	var ds []Delivery
+	err := s.db.WithContext(ctx).
+		Where("status = ? AND event_type = ? AND next_attempt_at < ?", DeliveryPending, EventBatch, dueBefore).
+		Order("next_attempt_at").Limit(limit).Find(&ds).Error
+	return ds, translate(err)
+}
+
 // DropWaitingBatchItems removes a deleted webhook's waiting items.
 func (s *Store) DropWaitingBatchItems(ctx context.Context, webhookID string) error {
 	return s.db.WithContext(ctx).Where("webhook_id = ? AND delivery_id IS NULL", webhookID).Delete(&BatchItem{}).Error
