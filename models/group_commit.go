@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"sync"
 )
 
@@ -62,7 +63,7 @@ func (g *groupCommit[T]) do(ctx context.Context, item T) error {
 	for i, q := range batch {
 		items[i] = q.item
 	}
-	errs := g.write(ctx, items)
+	errs := g.writeOrFail(ctx, items)
 
 	g.mu.Lock()
 	if len(g.queue) > 0 {
@@ -78,4 +79,18 @@ func (g *groupCommit[T]) do(ctx context.Context, item T) error {
 		}
 	}
 	return p.err
+}
+
+// writeOrFail is write, whose panic fails the batch's items instead: the
+// callers queued behind it would otherwise wait for good.
+func (g *groupCommit[T]) writeOrFail(ctx context.Context, items []T) (errs []error) {
+	defer func() {
+		if r := recover(); r != nil {
+			errs = make([]error, len(items))
+			for i := range errs {
+				errs[i] = fmt.Errorf("write a group of %d: %v", len(items), r)
+			}
+		}
+	}()
+	return g.write(ctx, items)
 }

@@ -59,3 +59,29 @@ func TestGroupCommitBatchesWhatQueuesAndAnswersEachItsOwn(t *testing.T) {
 		t.Errorf("left writing=%v with %d queued", g.writing, len(g.queue))
 	}
 }
+
+// TestGroupCommitSurvivesAPanickingWrite: a write that panics fails its
+// batch's items, and the writes after it go on.
+func TestGroupCommitSurvivesAPanickingWrite(t *testing.T) {
+	calls := 0
+	g := newGroupCommit(func(_ context.Context, items []int) []error {
+		calls++
+		if calls == 1 {
+			panic("driver bug")
+		}
+		return make([]error, len(items))
+	})
+	if err := g.do(t.Context(), 1); err == nil {
+		t.Fatal("the panicking write's item got no error")
+	}
+	done := make(chan error, 1)
+	go func() { done <- g.do(t.Context(), 2) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("the next write: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the next write waited for good after a panic")
+	}
+}
