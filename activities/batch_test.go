@@ -22,6 +22,16 @@ func shortCollections(t *testing.T) {
 
 // storeBatchedEvents stores n open events through CreateEvents, as the API
 // does, and returns them in the order they came.
+// createBatchedWebhook stores a webhook of the default account, as
+// createWebhook does, that batches up to maxEvents events or maxWaitMS.
+func createBatchedWebhook(t *testing.T, a *Activities, url string, maxEvents, maxWaitMS int) *models.Webhook {
+	t.Helper()
+	return createWebhook(t, a, url, func(w *models.Webhook) {
+		w.AccountID = models.DefaultAccountID
+		w.Batch = &models.WebhookBatch{MaxEvents: maxEvents, MaxWaitMS: maxWaitMS}
+	})
+}
+
 func storeBatchedEvents(t *testing.T, a *Activities, f audienceFixture, n int) []*models.Event {
 	t.Helper()
 	events := make([]*models.Event, n)
@@ -74,10 +84,7 @@ func TestABatchGoesAsOneSignedRequestInOrder(t *testing.T) {
 	ctx := t.Context()
 	f := createAudience(t, a)
 	rc := newReceiver(t, answering(http.StatusOK))
-	w := createWebhook(t, a, rc.URL, func(w *models.Webhook) {
-		w.AccountID = models.DefaultAccountID
-		w.Batch = &models.WebhookBatch{MaxEvents: 3, MaxWaitMS: 0}
-	})
+	w := createBatchedWebhook(t, a, rc.URL, 3, 0)
 	events := storeBatchedEvents(t, a, f, 5)
 
 	for _, want := range [][]*models.Event{events[:3], events[3:]} {
@@ -121,10 +128,7 @@ func TestABatchWaitsForMoreUntilItsTime(t *testing.T) {
 	shortCollections(t)
 	a := newActivities(t)
 	f := createAudience(t, a)
-	w := createWebhook(t, a, "http://127.0.0.1:1/", func(w *models.Webhook) {
-		w.AccountID = models.DefaultAccountID
-		w.Batch = &models.WebhookBatch{MaxEvents: 10, MaxWaitMS: 60000}
-	})
+	w := createBatchedWebhook(t, a, "http://127.0.0.1:1/", 10, 60000)
 	storeBatchedEvents(t, a, f, 2)
 	got, err := a.CollectBatch(t.Context(), w.ID)
 	if err != nil || got.DeliveryID != "" || got.Done {
@@ -144,10 +148,7 @@ func TestAFailingBatchIsRetriedWhole(t *testing.T) {
 	ctx := t.Context()
 	f := createAudience(t, a)
 	rc := newReceiver(t, answering(http.StatusServiceUnavailable, http.StatusOK))
-	w := createWebhook(t, a, rc.URL, func(w *models.Webhook) {
-		w.AccountID = models.DefaultAccountID
-		w.Batch = &models.WebhookBatch{MaxEvents: 4, MaxWaitMS: 0}
-	})
+	w := createBatchedWebhook(t, a, rc.URL, 4, 0)
 	storeBatchedEvents(t, a, f, 4)
 	got, err := a.CollectBatch(ctx, w.ID)
 	if err != nil || got.Events != 4 {
@@ -186,10 +187,7 @@ func TestCollectingFollowsTheWebhook(t *testing.T) {
 	ctx := t.Context()
 	f := createAudience(t, a)
 	rc := newReceiver(t, answering(http.StatusOK))
-	w := createWebhook(t, a, rc.URL, func(w *models.Webhook) {
-		w.AccountID = models.DefaultAccountID
-		w.Batch = &models.WebhookBatch{MaxEvents: 100, MaxWaitMS: 0}
-	})
+	w := createBatchedWebhook(t, a, rc.URL, 100, 0)
 	storeBatchedEvents(t, a, f, 3)
 	setStatus := func(status models.WebhookStatus) {
 		if err := a.Store.DB(ctx).Model(&models.Webhook{}).Where("id = ?", w.ID).Update("status", status).Error; err != nil {
@@ -226,10 +224,7 @@ func TestCollectingFollowsTheWebhook(t *testing.T) {
 		t.Fatalf("collected %+v (err %v) from an unbatched webhook with nothing waiting, want done", got, err)
 	}
 
-	gone := createWebhook(t, a, rc.URL, func(w *models.Webhook) {
-		w.AccountID = models.DefaultAccountID
-		w.Batch = &models.WebhookBatch{MaxEvents: 100, MaxWaitMS: 60000}
-	})
+	gone := createBatchedWebhook(t, a, rc.URL, 100, 60000)
 	storeBatchedEvents(t, a, f, 2)
 	if err := models.Delete[models.Webhook](ctx, a.Store, gone.ID); err != nil {
 		t.Fatal(err)
@@ -249,10 +244,7 @@ func TestAnEventsWorkflowLeavesBatchedWebhooksToTheirBatches(t *testing.T) {
 	ctx := t.Context()
 	f := createAudience(t, a)
 	rc := newReceiver(t, answering(http.StatusOK))
-	batched := createWebhook(t, a, rc.URL, func(w *models.Webhook) {
-		w.AccountID = models.DefaultAccountID
-		w.Batch = &models.WebhookBatch{MaxEvents: 100, MaxWaitMS: 60000}
-	})
+	batched := createBatchedWebhook(t, a, rc.URL, 100, 60000)
 	single := createWebhook(t, a, rc.URL, func(w *models.Webhook) { w.AccountID = models.DefaultAccountID })
 	e := storeBatchedEvents(t, a, f, 1)[0]
 	res, err := a.DeliverFirstAttempts(ctx, e.ID)
@@ -273,10 +265,7 @@ func TestDeliverBatchesDeliversBatchAfterBatch(t *testing.T) {
 	a := newActivities(t)
 	f := createAudience(t, a)
 	rc := newReceiver(t, answering(http.StatusServiceUnavailable, http.StatusOK))
-	w := createWebhook(t, a, rc.URL, func(w *models.Webhook) {
-		w.AccountID = models.DefaultAccountID
-		w.Batch = &models.WebhookBatch{MaxEvents: 4, MaxWaitMS: 0}
-	})
+	w := createBatchedWebhook(t, a, rc.URL, 4, 0)
 	events := storeBatchedEvents(t, a, f, 10)
 	res, err := a.DeliverBatches(t.Context(), w.ID)
 	if err != nil || res.Batches != 3 || res.Events != 10 || res.Retrying != 1 || res.Done {
@@ -308,10 +297,7 @@ func TestTheReconcilerRetriesABatchWhoseWorkflowWasLost(t *testing.T) {
 	ctx := t.Context()
 	f := createAudience(t, a)
 	rc := newReceiver(t, answering(http.StatusServiceUnavailable))
-	w := createWebhook(t, a, rc.URL, func(w *models.Webhook) {
-		w.AccountID = models.DefaultAccountID
-		w.Batch = &models.WebhookBatch{MaxEvents: 2, MaxWaitMS: 0}
-	})
+	w := createBatchedWebhook(t, a, rc.URL, 2, 0)
 	storeBatchedEvents(t, a, f, 2)
 	got, err := a.CollectBatch(ctx, w.ID)
 	if err != nil || got.Events != 2 {

@@ -187,18 +187,16 @@ func sqliteConfig(opts TemporalOptions) (store, visibility *config.SQL, path str
 		return nil, nil, "", err
 	}
 	visibilityPath := filepath.Join(filepath.Dir(path), TemporalVisibilityDBFile)
-	_, statErr := os.Stat(visibilityPath)
-	apart := errors.Is(statErr, os.ErrNotExist)
-	if apart {
-		// A store made before the visibility store was apart has it inside.
-		if _, err := os.Stat(path); err == nil {
-			apart = false
-		}
-	} else if statErr != nil {
-		return nil, nil, "", statErr
-	} else {
-		apart = true
+	// A store made before the visibility store was apart has it inside.
+	madeBefore, err := fileExists(path)
+	if err != nil {
+		return nil, nil, "", err
 	}
+	visibilityApart, err := fileExists(visibilityPath)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	apart := visibilityApart || !madeBefore
 	if store, err = sqliteFile(opts, path); err != nil {
 		return nil, nil, "", err
 	}
@@ -231,18 +229,30 @@ func sqliteFile(opts TemporalOptions, path string) (*config.SQL, error) {
 	if opts.SQLiteAttributes != nil {
 		cfg.ConnectAttributes = maps.Clone(opts.SQLiteAttributes)
 	}
-	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		if err := sqliteschema.SetupSchema(cfg); err != nil {
-			// Leave no half-made database for the next start to trust.
-			for _, suffix := range []string{"", "-wal", "-shm"} {
-				_ = os.Remove(path + suffix)
-			}
-			return nil, fmt.Errorf("create Temporal schema in %s: %w", path, err)
-		}
-	} else if err != nil {
+	exists, err := fileExists(path)
+	if err != nil {
 		return nil, err
 	}
+	if exists {
+		return cfg, nil
+	}
+	if err := sqliteschema.SetupSchema(cfg); err != nil {
+		// Leave no half-made database for the next start to trust.
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			_ = os.Remove(path + suffix)
+		}
+		return nil, fmt.Errorf("create Temporal schema in %s: %w", path, err)
+	}
 	return cfg, nil
+}
+
+// fileExists reports whether path exists.
+func fileExists(path string) (bool, error) {
+	_, err := os.Stat(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // visibilityStore names the visibility store's data store.

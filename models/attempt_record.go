@@ -1,10 +1,8 @@
 package models
 
 import (
-	"cmp"
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -53,34 +51,26 @@ func (s *Store) RecordAttempt(ctx context.Context, r AttemptRecord) error {
 	return s.attempts.do(ctx, r)
 }
 
-// writeAttempts stores records in one transaction, in the order of their
-// webhooks and deliveries so that concurrent writers on MySQL take their
-// row locks in one order. If the transaction fails, each is written on
-// its own, so that one record's error is its own.
+// writeAttempts stores records in one transaction. If it fails, each is
+// written on its own, so that one record's error is its own. (Several
+// records come only from SQLite's group commit; one alone is written this
+// way on MySQL too, where a deadlock runs it again.)
 func (s *Store) writeAttempts(ctx context.Context, records []AttemptRecord) []error {
-	order := make([]int, len(records))
-	for i := range order {
-		order[i] = i
-	}
-	slices.SortFunc(order, func(a, b int) int {
-		return cmp.Or(cmp.Compare(records[a].webhookID(), records[b].webhookID()),
-			cmp.Compare(records[a].Attempt.DeliveryID, records[b].Attempt.DeliveryID))
-	})
 	errs := make([]error, len(records))
 	err := s.transactionRetryingDeadlocks(ctx, func(tx *Store) error {
 		clear(errs)
-		moved, err := tx.moveAttemptedDeliveries(ctx, records, order)
+		moved, err := tx.moveAttemptedDeliveries(ctx, records)
 		if err != nil {
 			return err
 		}
 		var recorded []*DeliveryAttempt
-		for _, i := range order {
+		for i, r := range records {
 			if !moved[i] {
-				errs[i] = fmt.Errorf("%w: delivery %s is no longer pending", ErrConflict, records[i].Attempt.DeliveryID)
+				errs[i] = fmt.Errorf("%w: delivery %s is no longer pending", ErrConflict, r.Attempt.DeliveryID)
 				continue
 			}
-			recorded = append(recorded, records[i].Attempt)
-			if err := tx.noteWebhookHealth(ctx, records[i]); err != nil {
+			recorded = append(recorded, r.Attempt)
+			if err := tx.noteWebhookHealth(ctx, r); err != nil {
 				return err
 			}
 		}
@@ -89,7 +79,13 @@ func (s *Store) writeAttempts(ctx context.Context, records []AttemptRecord) []er
 				return err
 			}
 		}
-		return tx.releaseFlowSlotsOf(ctx, records)
+		var webhookIDs, holders []string
+		for _, r := range records {
+			if r.InFlightHolder != "" {
+				webhookIDs, holders = append(webhookIDs, r.webhookID()), append(holders, r.InFlightHolder)
+			}
+		}
+		return tx.releaseFlowSlots(ctx, webhookIDs, holders)
 	})
 	if err == nil {
 		return errs
@@ -109,28 +105,27 @@ func (s *Store) writeAttempts(ctx context.Context, records []AttemptRecord) []er
 	return errs
 }
 
-// moveAttemptedDeliveries moves the pending deliveries of records (taken
-// in order) to where their attempts left them, and reports which were
-// pending. Records alike (the same status, attempt number and next
-// attempt) move in one UPDATE, as an event's fan-out mostly does.
-func (s *Store) moveAttemptedDeliveries(ctx context.Context, records []AttemptRecord, order []int) ([]bool, error) {
-	moved := make([]bool, len(records))
+// moveAttemptedDeliveries moves the pending deliveries of records to where
+// their attempts left them, and reports which were pending. Records alike
+// (the same status, attempt number and next attempt) move in one UPDATE,
+// as an event's fan-out mostly does.
+func (s *Store) moveAttemptedDeliveries(ctx context.Context, records []AttemptRecord) ([]bool, error) {
 	if len(records) == 1 {
-		var err error
-		moved[0], err = s.moveAttemptedDelivery(ctx, records[0], []string{records[0].Attempt.DeliveryID})
-		return moved, err
+		moved, err := s.moveAlike(ctx, records)
+		return []bool{moved}, err
 	}
 	ids := make([]string, len(records))
 	for i, r := range records {
 		ids[i] = r.Attempt.DeliveryID
 	}
-	var pending []string
-	q := s.db.WithContext(ctx).Model(&Delivery{}).Where("id IN ? AND status = ?", ids, DeliveryPending)
-	if s.dialect == DialectMySQL {
-		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}) // so they stay pending until moved
-	}
-	if err := q.Pluck("id", &pending).Error; err != nil {
+	var pendingIDs []string
+	if err := s.db.WithContext(ctx).Model(&Delivery{}).Where("id IN ? AND status = ?", ids, DeliveryPending).
+		Pluck("id", &pendingIDs).Error; err != nil {
 		return nil, err
+	}
+	pending := make(map[string]bool, len(pendingIDs))
+	for _, id := range pendingIDs {
+		pending[id] = true
 	}
 	type kind struct {
 		status DeliveryStatus
@@ -139,9 +134,8 @@ func (s *Store) moveAttemptedDeliveries(ctx context.Context, records []AttemptRe
 	}
 	alike := map[kind][]int{}
 	var kinds []kind
-	for _, i := range order {
-		r := records[i]
-		if !slices.Contains(pending, r.Attempt.DeliveryID) {
+	for i, r := range records {
+		if !pending[r.Attempt.DeliveryID] {
 			continue
 		}
 		k := kind{status: r.Status, number: r.Attempt.Number}
@@ -153,43 +147,33 @@ func (s *Store) moveAttemptedDeliveries(ctx context.Context, records []AttemptRe
 		}
 		alike[k] = append(alike[k], i)
 	}
+	moved := make([]bool, len(records))
 	for _, k := range kinds {
-		group := alike[k]
-		ids := make([]string, len(group))
-		for j, i := range group {
-			ids[j] = records[i].Attempt.DeliveryID
-		}
-		if _, err := s.moveAttemptedDelivery(ctx, records[group[0]], ids, records...); err != nil {
-			return nil, err
-		}
-		for _, i := range group {
+		group := make([]AttemptRecord, len(alike[k]))
+		for j, i := range alike[k] {
+			group[j] = records[i]
 			moved[i] = true
+		}
+		if _, err := s.moveAlike(ctx, group); err != nil {
+			return nil, err
 		}
 	}
 	return moved, nil
 }
 
-// moveAttemptedDelivery moves the pending deliveries ids to where r's
-// attempt left r's delivery (the others' attempts are alike, but for when
-// they started: each delivery's is taken from all), and reports whether
-// one was pending.
-func (s *Store) moveAttemptedDelivery(ctx context.Context, r AttemptRecord, ids []string, all ...AttemptRecord) (bool, error) {
+// moveAlike moves the pending deliveries of records alike (see
+// moveAttemptedDeliveries) in one UPDATE, each with the start of its own
+// attempt, and reports whether one was pending.
+func (s *Store) moveAlike(ctx context.Context, records []AttemptRecord) (bool, error) {
+	r := records[0]
 	now := Now()
+	ids := make([]string, len(records))
+	for i, a := range records {
+		ids[i] = a.Attempt.DeliveryID
+	}
 	var lastAttemptAt any = r.Attempt.StartedAt
-	if len(ids) > 1 {
-		started := make(map[string]time.Time, len(all))
-		for _, a := range all {
-			started[a.Attempt.DeliveryID] = a.Attempt.StartedAt
-		}
-		var cases strings.Builder
-		args := make([]any, 0, 2*len(ids))
-		cases.WriteString("CASE id")
-		for _, id := range ids {
-			cases.WriteString(" WHEN ? THEN ?")
-			args = append(args, id, started[id])
-		}
-		cases.WriteString(" END")
-		lastAttemptAt = gorm.Expr(cases.String(), args...)
+	if len(records) > 1 {
+		lastAttemptAt = eachStarted(records)
 	}
 	updates := map[string]any{"attempts": r.Attempt.Number, "status": r.Status, "updated_at": now,
 		"last_attempt_at": lastAttemptAt, "next_attempt_at": nil, "reserved_slot_at": nil}
@@ -206,22 +190,18 @@ func (s *Store) moveAttemptedDelivery(ctx context.Context, r AttemptRecord, ids 
 	return res.RowsAffected > 0, res.Error
 }
 
-// releaseFlowSlotsOf gives back the in-flight slots records held, in one
-// statement.
-func (s *Store) releaseFlowSlotsOf(ctx context.Context, records []AttemptRecord) error {
-	var webhookIDs, holders []string
+// eachStarted is a CASE expression giving each record's delivery the
+// start of its own attempt.
+func eachStarted(records []AttemptRecord) clause.Expr {
+	var cases strings.Builder
+	args := make([]any, 0, 2*len(records))
+	cases.WriteString("CASE id")
 	for _, r := range records {
-		if r.InFlightHolder != "" {
-			webhookIDs = append(webhookIDs, r.webhookID())
-			holders = append(holders, r.InFlightHolder)
-		}
+		cases.WriteString(" WHEN ? THEN ?")
+		args = append(args, r.Attempt.DeliveryID, r.Attempt.StartedAt)
 	}
-	if len(holders) == 0 {
-		return nil
-	}
-	return s.db.WithContext(ctx).Model(&WebhookFlowSlot{}).
-		Where("webhook_id IN ? AND holder IN ?", webhookIDs, holders).
-		Updates(map[string]any{"holder": "", "expires_ms": 0}).Error
+	cases.WriteString(" END")
+	return gorm.Expr(cases.String(), args...)
 }
 
 // noteWebhookHealth keeps the failing_since of an attempt's webhook: a

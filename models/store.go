@@ -36,14 +36,14 @@ type PoolConfig struct {
 type Store struct {
 	db      *gorm.DB
 	dialect string
-	// attempts groups the attempts recorded at about the same time into
-	// shared transactions; nil inside a transaction and on MySQL.
 	// reads are SQLite's read-only connections (nil on MySQL, whose pool
 	// reads and writes alike, and inside a transaction).
-	reads    *sql.DB
-	attempts *groupCommit[AttemptRecord]
-	// acquisitions and dispatches do the same for in-flight slots and for
-	// marking events dispatched.
+	reads *sql.DB
+	// attempts, acquisitions and dispatches group the attempt records, the
+	// in-flight slot acquisitions and the dispatched marks made at about
+	// the same time into shared transactions (SQLite only; nil on MySQL and
+	// inside a transaction).
+	attempts     *groupCommit[AttemptRecord]
 	acquisitions *groupCommit[*slotRequest]
 	dispatches   *groupCommit[string]
 }

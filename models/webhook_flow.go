@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"slices"
-	"strings"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -120,15 +118,11 @@ func (f *WebhookFlow) BlockedUntil() time.Time {
 // WebhookFlowOf reads a webhook's flow state; a webhook that has none yet
 // gets the zero state (unlimited, never cut).
 func (s *Store) WebhookFlowOf(ctx context.Context, webhookID string) (*WebhookFlow, error) {
-	var f WebhookFlow
-	err := translate(s.db.WithContext(ctx).Where("webhook_id = ?", webhookID).Take(&f).Error)
-	if errors.Is(err, ErrNotFound) {
-		return &WebhookFlow{WebhookID: webhookID}, nil
-	}
+	flows, err := s.WebhookFlowsOf(ctx, []string{webhookID})
 	if err != nil {
 		return nil, err
 	}
-	return &f, nil
+	return flows[webhookID], nil
 }
 
 // WebhookFlowsOf reads the flow state of several webhooks at once (the
@@ -326,16 +320,14 @@ type slotRequest struct {
 	got               bool
 }
 
-// acquireFlowSlots makes acquisitions in one transaction, in the order of
-// their webhooks (so that writers on MySQL lock alike). If it fails, each
-// is made on its own, so that one's error is its own.
+// acquireFlowSlots makes acquisitions (SQLite's group commit) in one
+// transaction. If it fails, each is made on its own, so that one's error
+// is its own.
 func (s *Store) acquireFlowSlots(ctx context.Context, reqs []*slotRequest) []error {
 	errs := make([]error, len(reqs))
 	if len(reqs) > 1 {
-		sorted := slices.Clone(reqs)
-		slices.SortFunc(sorted, func(a, b *slotRequest) int { return strings.Compare(a.webhookID, b.webhookID) })
-		err := s.transactionRetryingDeadlocks(ctx, func(tx *Store) error {
-			for _, r := range sorted {
+		err := s.Transaction(ctx, func(tx *Store) error {
+			for _, r := range reqs {
 				if err := tx.tryFlowSlot(ctx, r); err != nil {
 					return err
 				}
@@ -417,13 +409,18 @@ func (s *Store) createFlowSlots(ctx context.Context, webhookID string, limit int
 // MySQL ends is run again.
 func (s *Store) ReleaseFlowSlot(ctx context.Context, webhookID, holder string) error {
 	return translate(s.transactionRetryingDeadlocks(ctx, func(tx *Store) error {
-		return tx.releaseFlowSlot(ctx, webhookID, holder)
+		return tx.releaseFlowSlots(ctx, []string{webhookID}, []string{holder})
 	}))
 }
 
-func (s *Store) releaseFlowSlot(ctx context.Context, webhookID, holder string) error {
+// releaseFlowSlots gives back the slots holders took of webhooks
+// (webhookIDs[i] is holders[i]'s webhook), in one statement.
+func (s *Store) releaseFlowSlots(ctx context.Context, webhookIDs, holders []string) error {
+	if len(holders) == 0 {
+		return nil
+	}
 	return s.db.WithContext(ctx).Model(&WebhookFlowSlot{}).
-		Where("webhook_id = ? AND holder = ?", webhookID, holder).
+		Where("webhook_id IN ? AND holder IN ?", webhookIDs, holders).
 		Updates(map[string]any{"holder": "", "expires_ms": 0}).Error
 }
 
