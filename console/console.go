@@ -90,7 +90,21 @@ func (c *console) routes() http.Handler {
 	mux.HandleFunc("POST /console/deliveries/{id}/resend", c.signedIn(c.resend))
 	mux.HandleFunc("GET /console/databases", c.signedIn(c.databases))
 	mux.HandleFunc("/", c.notFound)
-	return secureHeaders(mux)
+	return secureHeaders(c.sameOriginForms(mux))
+}
+
+// sameOriginForms refuses a form posted from another site, as browsers
+// tell it (Sec-Fetch-Site, or Origin against Host). The CSRF token already
+// guards a signed-in browser's forms; this guards the sign-in form too,
+// which has no session yet: another site could otherwise sign a visitor
+// in to an account of its own, and watch what the visitor then sets up.
+func (c *console) sameOriginForms(next http.Handler) http.Handler {
+	protection := http.NewCrossOriginProtection()
+	protection.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.render(w, r, http.StatusForbidden, "error.html", pageData{Title: "Forbidden",
+			Error: "This form was sent from another site. Nothing was changed. Open the console yourself and try again."})
+	}))
+	return protection.Handler(next)
 }
 
 // contentSecurityPolicy allows only the console's own scripts, styles and

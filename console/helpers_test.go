@@ -141,7 +141,20 @@ func (b *browser) get(path string) page {
 
 func (b *browser) post(path string, form url.Values) page {
 	b.s.t.Helper()
-	resp, err := b.client.PostForm(b.s.url+path, form)
+	return b.postFrom(path, form, nil)
+}
+
+// postFrom posts a form with the headers a browser adds to say where
+// the form came from (Sec-Fetch-Site, Origin).
+func (b *browser) postFrom(path string, form url.Values, from http.Header) page {
+	b.s.t.Helper()
+	req, err := http.NewRequest(http.MethodPost, b.s.url+path, strings.NewReader(form.Encode()))
+	require.NoError(b.s.t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for name, values := range from {
+		req.Header[name] = values
+	}
+	resp, err := b.client.Do(req)
 	require.NoError(b.s.t, err)
 	return read(b.s.t, resp)
 }

@@ -66,6 +66,40 @@ func TestFormWithoutTheSessionsCSRFTokenChangesNothing(t *testing.T) {
 	require.Equal(t, http.StatusOK, b.get("/console/webhooks").status, "and the session is still signed in")
 }
 
+func TestFormsPostedFromAnotherSiteChangeNothing(t *testing.T) {
+	s := newSite(t)
+	_, key := s.newAccount("Shop")
+	hook := s.newWebhook(key, nil)
+	crossSite := http.Header{"Sec-Fetch-Site": {"cross-site"}}
+	otherOrigin := http.Header{"Origin": {"https://attacker.example"}}
+
+	// Signing in from another site would put the visitor in its account.
+	for name, from := range map[string]http.Header{"Sec-Fetch-Site": crossSite, "Origin": otherOrigin} {
+		b := s.browser()
+		p := b.postFrom("/console/login", url.Values{"key": {key}}, from)
+		require.Equal(t, http.StatusForbidden, p.status, name)
+		require.Contains(t, text(p.body), "This form was sent from another site", name)
+		require.Empty(t, p.header.Values("Set-Cookie"), name)
+		require.Equal(t, "/console/login", b.get("/console/webhooks").header.Get("Location"), "%s: not signed in", name)
+	}
+	var n int64
+	require.NoError(t, s.store.DB(context.Background()).Model(&models.ConsoleSession{}).Count(&n).Error)
+	require.Zero(t, n, "no session was made")
+
+	// The same form from the console itself signs in.
+	b := s.browser()
+	p := b.postFrom("/console/login", url.Values{"key": {key}}, http.Header{"Sec-Fetch-Site": {"same-origin"}, "Origin": {s.url}})
+	require.Equal(t, http.StatusSeeOther, p.status, p.body)
+
+	// A signed-in form with its CSRF token is refused from another site too.
+	p = b.postFrom("/console/webhooks/"+hook+"/delete", url.Values{"csrf": {b.csrf()}}, crossSite)
+	require.Equal(t, http.StatusForbidden, p.status)
+	s.api(key, "GET", "/v1/webhooks/"+hook, nil, http.StatusOK, nil)
+	p = b.postFrom("/console/webhooks/"+hook+"/delete", url.Values{"csrf": {b.csrf()}}, http.Header{"Sec-Fetch-Site": {"same-origin"}})
+	require.Equal(t, http.StatusSeeOther, p.status, p.body)
+	s.api(key, "GET", "/v1/webhooks/"+hook, nil, http.StatusNotFound, nil)
+}
+
 func TestAnotherAccountsWebhookAndDeliveryAreNotFound(t *testing.T) {
 	s := newSite(t)
 	ownerAcc, owner := s.newAccount("Owner")
