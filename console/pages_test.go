@@ -168,3 +168,62 @@ func TestEditAndDelete(t *testing.T) {
 	require.Equal(t, http.StatusSeeOther, p.status)
 	s.api(key, "GET", "/v1/webhooks/"+hook, nil, http.StatusNotFound, nil)
 }
+
+func TestBatchSettingsFromTheForms(t *testing.T) {
+	s := newSite(t)
+	_, key := s.newAccount("Shop")
+	b := s.signedIn(key)
+	p := b.get("/console/webhooks/new")
+	require.Regexp(t, `<input type="checkbox" name="batch" value="on">`, p.body, "a new webhook is not batched")
+	require.Contains(t, p.body, `name="batch_max_events" type="number" min="1" max="1000" step="1" value="100"`, "the API's defaults are filled in")
+	require.Contains(t, p.body, `name="batch_max_wait_ms" type="number" min="0" max="60000" step="1" value="1000"`)
+
+	p = b.submit("/console/webhooks", url.Values{"url": {publicHook}, "events": {"open", "click"}, "format": {"json"},
+		"batch": {"on"}, "batch_max_events": {"50"}, "batch_max_wait_ms": {"2000"}})
+	require.Equal(t, http.StatusSeeOther, p.status, p.body)
+	hook := regexp.MustCompile(`^/console/webhooks/(wh_[A-Za-z0-9]+)/verify$`).FindStringSubmatch(p.header.Get("Location"))[1]
+	var w models.Webhook
+	s.api(key, "GET", "/v1/webhooks/"+hook, nil, http.StatusOK, &w)
+	require.Equal(t, &models.WebhookBatch{MaxEvents: 50, MaxWaitMS: 2000}, w.Batch)
+
+	p = b.get("/console/webhooks/" + hook)
+	require.Contains(t, text(p.body), "Delivery in batches of up to 50 events, sent at most 2000 ms after the first")
+	require.Contains(t, p.body, `name="batch" value="on" checked`)
+	require.Contains(t, p.body, `value="50"`)
+
+	edit := func(batch url.Values) page {
+		form := url.Values{"url": {publicHook}, "events": {"open"}, "format": {"json"}}
+		for k, v := range batch {
+			form[k] = v
+		}
+		return b.submit("/console/webhooks/"+hook, form)
+	}
+	// Not a number: the form says so and nothing is sent.
+	p = edit(url.Values{"batch": {"on"}, "batch_max_events": {"lots"}, "batch_max_wait_ms": {"2000"}})
+	require.Equal(t, http.StatusUnprocessableEntity, p.status)
+	require.Regexp(t, `id="batch-max-events-error">Must be a whole number of events.<`, p.body)
+	require.Contains(t, p.body, `value="lots"`, "what was typed is kept")
+	// Out of range: the API's words, next to the field.
+	p = edit(url.Values{"batch": {"on"}, "batch_max_events": {"5000"}, "batch_max_wait_ms": {"2000"}})
+	require.Equal(t, http.StatusUnprocessableEntity, p.status)
+	require.Regexp(t, `id="batch-max-events-error">Must be a whole number of events from 1 to 1000.<`, p.body)
+	// The form format has no list of events to batch.
+	p = b.submit("/console/webhooks/"+hook, url.Values{"url": {publicHook}, "events": {"open"}, "format": {"form"}, "batch": {"on"},
+		"batch_max_events": {"50"}, "batch_max_wait_ms": {"2000"}})
+	require.Equal(t, http.StatusUnprocessableEntity, p.status)
+	require.Regexp(t, `id="batch-error">[^<]*cannot be batched`, strings.ReplaceAll(p.body, "&#34;", `"`))
+	s.api(key, "GET", "/v1/webhooks/"+hook, nil, http.StatusOK, &w)
+	require.Equal(t, &models.WebhookBatch{MaxEvents: 50, MaxWaitMS: 2000}, w.Batch, "no refused edit changed the settings")
+
+	// An empty setting takes the API's default; an unticked box ends batching.
+	p = edit(url.Values{"batch": {"on"}, "batch_max_events": {"200"}, "batch_max_wait_ms": {""}})
+	require.Equal(t, http.StatusSeeOther, p.status, p.body)
+	s.api(key, "GET", "/v1/webhooks/"+hook, nil, http.StatusOK, &w)
+	require.Equal(t, &models.WebhookBatch{MaxEvents: 200, MaxWaitMS: 1000}, w.Batch)
+	p = edit(url.Values{"batch_max_events": {"200"}, "batch_max_wait_ms": {"1000"}})
+	require.Equal(t, http.StatusSeeOther, p.status, p.body)
+	w = models.Webhook{}
+	s.api(key, "GET", "/v1/webhooks/"+hook, nil, http.StatusOK, &w)
+	require.Nil(t, w.Batch)
+	require.Contains(t, text(b.get("/console/webhooks/"+hook).body), "Delivery one request an event")
+}

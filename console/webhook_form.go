@@ -1,7 +1,9 @@
 package console
 
 import (
+	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/hookflow/hookflow/models"
@@ -14,7 +16,17 @@ type webhookForm struct {
 	DatabaseID   string
 	CollectionID string
 	Format       string
+	// Batched asks for batched delivery; the batch settings are kept as
+	// typed, so that a wrong one comes back as it was.
+	Batched                        bool
+	BatchMaxEvents, BatchMaxWaitMS string
 }
+
+// The batch settings a form starts with: the API's defaults.
+const (
+	formBatchMaxEvents = "100"
+	formBatchMaxWaitMS = "1000"
+)
 
 // webhookFormView is the form with its choices.
 type webhookFormView struct {
@@ -24,7 +36,12 @@ type webhookFormView struct {
 }
 
 func formOf(w models.Webhook) webhookForm {
-	f := webhookForm{URL: w.URL, Events: map[models.EventType]bool{}, Format: string(w.Format)}
+	f := webhookForm{URL: w.URL, Events: map[models.EventType]bool{}, Format: string(w.Format),
+		BatchMaxEvents: formBatchMaxEvents, BatchMaxWaitMS: formBatchMaxWaitMS}
+	if b := w.Batch; b != nil {
+		f.Batched = true
+		f.BatchMaxEvents, f.BatchMaxWaitMS = strconv.Itoa(b.MaxEvents), strconv.Itoa(b.MaxWaitMS)
+	}
 	for _, e := range w.Events {
 		f.Events[e] = true
 	}
@@ -39,11 +56,14 @@ func formOf(w models.Webhook) webhookForm {
 
 func parseWebhookForm(r *http.Request) webhookForm {
 	f := webhookForm{
-		URL:          strings.TrimSpace(r.PostFormValue("url")),
-		Events:       map[models.EventType]bool{},
-		DatabaseID:   r.PostFormValue("database_id"),
-		CollectionID: r.PostFormValue("collection_id"),
-		Format:       r.PostFormValue("format"),
+		URL:            strings.TrimSpace(r.PostFormValue("url")),
+		Events:         map[models.EventType]bool{},
+		DatabaseID:     r.PostFormValue("database_id"),
+		CollectionID:   r.PostFormValue("collection_id"),
+		Format:         r.PostFormValue("format"),
+		Batched:        r.PostFormValue("batch") == "on",
+		BatchMaxEvents: strings.TrimSpace(r.PostFormValue("batch_max_events")),
+		BatchMaxWaitMS: strings.TrimSpace(r.PostFormValue("batch_max_wait_ms")),
 	}
 	for _, e := range r.PostForm["events"] {
 		f.Events[models.EventType(e)] = true
@@ -52,8 +72,11 @@ func parseWebhookForm(r *http.Request) webhookForm {
 }
 
 // body is the form as the API's webhook input; an empty database or
-// collection is "any" (null), which a new webhook leaves out.
-func (f webhookForm) body(creating bool) map[string]any {
+// collection is "any" (null), which a new webhook leaves out, as is an
+// unticked batch box. A batch setting that is not a number is the form's
+// own error (the API would only see JSON it cannot read); an empty one is
+// left for the API's default.
+func (f webhookForm) body(creating bool) (map[string]any, fieldErrors) {
 	events := []models.EventType{}
 	for _, e := range models.EventTypes {
 		if f.Events[e] {
@@ -74,7 +97,30 @@ func (f webhookForm) body(creating bool) map[string]any {
 			b[name] = nil
 		}
 	}
-	return b
+	var invalid fieldErrors
+	switch {
+	case f.Batched:
+		batch := map[string]any{}
+		for _, setting := range []struct{ name, value, unit string }{
+			{"max_events", f.BatchMaxEvents, "events"}, {"max_wait_ms", f.BatchMaxWaitMS, "milliseconds"}} {
+			if setting.value == "" {
+				continue
+			}
+			n, err := strconv.ParseFloat(setting.value, 64)
+			if err != nil {
+				if invalid == nil {
+					invalid = fieldErrors{}
+				}
+				invalid["batch."+setting.name] = fmt.Sprintf("Must be a whole number of %s.", setting.unit)
+				continue
+			}
+			batch[setting.name] = n
+		}
+		b["batch"] = batch
+	case !creating:
+		b["batch"] = nil
+	}
+	return b, invalid
 }
 
 func (c *console) formView(q *request, f webhookForm) (webhookFormView, error) {
@@ -83,7 +129,8 @@ func (c *console) formView(q *request, f webhookForm) (webhookFormView, error) {
 }
 
 func (c *console) newWebhook(q *request) {
-	c.showNewWebhook(q, http.StatusOK, webhookForm{Format: string(models.FormatJSON)}, nil, "")
+	c.showNewWebhook(q, http.StatusOK, webhookForm{Format: string(models.FormatJSON),
+		BatchMaxEvents: formBatchMaxEvents, BatchMaxWaitMS: formBatchMaxWaitMS}, nil, "")
 }
 
 func (c *console) showNewWebhook(q *request, status int, f webhookForm, fields fieldErrors, general string) {
@@ -105,7 +152,12 @@ func (c *console) createWebhook(q *request) {
 		models.Webhook
 		Secret string `json:"secret"`
 	}
-	if err := q.api.Call(q.r.Context(), http.MethodPost, "/v1/webhooks", f.body(true), &created); err != nil {
+	body, invalid := f.body(true)
+	if invalid != nil {
+		c.showNewWebhook(q, http.StatusUnprocessableEntity, f, invalid, "")
+		return
+	}
+	if err := q.api.Call(q.r.Context(), http.MethodPost, "/v1/webhooks", body, &created); err != nil {
 		fields, general, ok := formProblem(err)
 		if !ok {
 			c.apiFailed(q, err)
@@ -122,7 +174,12 @@ func (c *console) createWebhook(q *request) {
 func (c *console) saveWebhook(q *request) {
 	id := q.r.PathValue("id")
 	f := parseWebhookForm(q.r)
-	if err := q.api.Call(q.r.Context(), http.MethodPatch, "/v1/webhooks/"+pathEscape(id), f.body(false), nil); err != nil {
+	body, invalid := f.body(false)
+	if invalid != nil {
+		c.showManage(q, http.StatusUnprocessableEntity, manageInput{Form: &f, Fields: invalid})
+		return
+	}
+	if err := q.api.Call(q.r.Context(), http.MethodPatch, "/v1/webhooks/"+pathEscape(id), body, nil); err != nil {
 		fields, general, ok := formProblem(err)
 		if !ok {
 			c.apiFailed(q, err)
