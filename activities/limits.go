@@ -57,6 +57,11 @@ const (
 	// maxConcurrentChecks bounds the webhooks one check tests at once
 	// (three requests each).
 	maxConcurrentChecks = 16
+	// MaxCheckedWebhooks bounds the webhooks one check tests, the first
+	// in id order: its results travel in Temporal's payloads (2 MB at
+	// most), and one result, with a URL and an error of its own, may
+	// take 5 KB.
+	MaxCheckedWebhooks = 200
 	// staleTimestampAge is how old the timestamp of a check's stale request
 	// is: twice the five minutes Standard Webhooks libraries tolerate.
 	staleTimestampAge = 10 * time.Minute

@@ -41,9 +41,9 @@ type WebhookCheck struct {
 	AcceptedForgeries []string `json:"accepted_forgeries,omitempty"`
 }
 
-// CheckWebhooks tests every active webhook of an account at once, at most
-// maxConcurrentChecks at a time, and returns one result per webhook in id
-// order. Each check sends, together, a genuine test (a signed sample of
+// CheckWebhooks tests the active webhooks of an account (the first
+// MaxCheckedWebhooks in id order) at once, at most maxConcurrentChecks at a
+// time, and returns one result per webhook in id order. Each check sends, together, a genuine test (a signed sample of
 // the first event type the webhook subscribes to), the same signed with
 // keys nobody has, and the same signed ten minutes ago; all three are test
 // requests (test_ webhook-ids, "test": true), bounded by the test request
@@ -51,7 +51,7 @@ type WebhookCheck struct {
 // late to finish before the activity's deadline is reported unchecked.
 func (a *Activities) CheckWebhooks(ctx context.Context, in WebhookCheckInput) (res []WebhookCheck, err error) {
 	defer func() { err = a.retryLater(ctx, err) }()
-	webhooks, err := a.Store.ActiveWebhooks(ctx, in.AccountID)
+	webhooks, err := a.Store.ActiveWebhooks(ctx, in.AccountID, MaxCheckedWebhooks)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -290,5 +291,32 @@ func TestCheckWebhooksReportsWhatItHadNoTimeFor(t *testing.T) {
 	}
 	if n := len(rc.received()); n != 0 {
 		t.Errorf("%d requests were sent", n)
+	}
+}
+
+func TestCheckWebhooksTestsTheFirstOfManyInIDOrder(t *testing.T) {
+	a := newActivities(t)
+	rc := newReceiver(t, answering(http.StatusOK))
+	var ids []string
+	for range MaxCheckedWebhooks + 2 {
+		ids = append(ids, createWebhook(t, a, rc.URL, func(w *models.Webhook) { w.AccountID = "acc_many" }).ID)
+	}
+	slices.Sort(ids)
+	checks, err := a.CheckWebhooks(t.Context(), WebhookCheckInput{AccountID: "acc_many"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := make([]string, 0, len(checks))
+	for _, c := range checks {
+		if !c.OK {
+			t.Errorf("check %+v failed", c)
+		}
+		checked = append(checked, c.WebhookID)
+	}
+	if !slices.Equal(checked, ids[:MaxCheckedWebhooks]) {
+		t.Errorf("checked %d webhooks, want the first %d of %d in id order", len(checked), MaxCheckedWebhooks, len(ids))
+	}
+	if n := len(rc.received()); n != 3*MaxCheckedWebhooks {
+		t.Errorf("%d requests were sent, want 3 to each checked webhook", n)
 	}
 }

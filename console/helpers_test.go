@@ -42,6 +42,13 @@ type site struct {
 
 func newSite(t *testing.T, options ...func(*console.Options)) *site {
 	t.Helper()
+	return newSiteWith(t, nil, options...)
+}
+
+// newSiteWith is newSite whose API starts workflows with wf (nil: none,
+// as without Temporal).
+func newSiteWith(t *testing.T, wf server.Workflows, options ...func(*console.Options)) *site {
+	t.Helper()
 	store := modelstest.Open(t)
 	copts := console.Options{Store: store, TemporalUI: temporalUI, Namespace: "default"}
 	for _, o := range options {
@@ -54,6 +61,7 @@ func newSite(t *testing.T, options ...func(*console.Options)) *site {
 		Network:   netpolicy.Policy{},
 		Tracking:  tracking.NewTokens("k"),
 		Console:   console.New(copts),
+		Workflows: wf,
 	})
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(func() {

@@ -10,7 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hookflow/hookflow/activities"
 	"github.com/hookflow/hookflow/models"
+	"github.com/hookflow/hookflow/server"
 )
 
 func TestEveryPageRendersForASignedInAccount(t *testing.T) {
@@ -226,4 +228,34 @@ func TestBatchSettingsFromTheForms(t *testing.T) {
 	s.api(key, "GET", "/v1/webhooks/"+hook, nil, http.StatusOK, &w)
 	require.Nil(t, w.Batch)
 	require.Contains(t, text(b.get("/console/webhooks/"+hook).body), "Delivery one request an event")
+}
+
+// checksOnly is an API's workflows that answer Check now and start no
+// verification (the test verifies its webhooks itself); nothing else.
+type checksOnly struct {
+	server.Workflows
+	results []activities.WebhookCheck
+}
+
+func (checksOnly) StartVerification(context.Context, string) error { return nil }
+
+func (c checksOnly) CheckWebhooks(context.Context, string) ([]activities.WebhookCheck, error) {
+	return c.results, nil
+}
+
+func TestCheckNowSaysHowManyWebhooksItLeftOut(t *testing.T) {
+	status := 200
+	s := newSiteWith(t, checksOnly{results: []activities.WebhookCheck{{WebhookID: "wh_first", URL: publicHook, EventType: models.EventOpen, OK: true, Status: &status}}})
+	_, key := s.newAccount("Shop")
+	for range activities.MaxCheckedWebhooks + 2 {
+		id := s.newWebhook(key, nil)
+		moved, err := s.store.TransitionWebhook(t.Context(), id, models.VerifyWebhook(publicHook, models.Now()))
+		require.NoError(t, err)
+		require.True(t, moved)
+	}
+	b := s.signedIn(key)
+	p := b.submit("/console/webhooks/check", nil)
+	require.Equal(t, http.StatusOK, p.status, p.body)
+	require.Contains(t, text(p.body), "2 more active webhooks were not checked: a check tests the first 200. Use each one's testing tool.")
+	require.Contains(t, text(p.body), "passed")
 }

@@ -20,9 +20,14 @@ type webhookRow struct {
 type webhooksView struct {
 	Rows   []webhookRow
 	Checks []activities.WebhookCheck
-	// Checked is true once Check now has run (Checks may be empty).
-	Checked bool
+	// Checked is true once Check now has run (Checks may be empty);
+	// NotChecked counts the active webhooks it left out.
+	Checked    bool
+	NotChecked int
 }
+
+// MaxChecked is how many webhooks one check tests at most.
+func (webhooksView) MaxChecked() int { return activities.MaxCheckedWebhooks }
 
 func (c *console) webhooks(q *request) {
 	c.showWebhooks(q, webhooksView{}, "")
@@ -57,7 +62,8 @@ func (c *console) showWebhooks(q *request, view webhooksView, failure string) {
 // checkNow tests every active webhook and shows each result.
 func (c *console) checkNow(q *request) {
 	var res struct {
-		Results []activities.WebhookCheck `json:"results"`
+		Results    []activities.WebhookCheck `json:"results"`
+		NotChecked int                       `json:"not_checked"`
 	}
 	if err := q.api.Call(q.r.Context(), http.MethodPost, "/v1/webhooks/check", struct{}{}, &res); err != nil {
 		_, general, ok := formProblem(err)
@@ -68,5 +74,5 @@ func (c *console) checkNow(q *request) {
 		c.showWebhooks(q, webhooksView{}, general)
 		return
 	}
-	c.showWebhooks(q, webhooksView{Checks: res.Results, Checked: true}, "")
+	c.showWebhooks(q, webhooksView{Checks: res.Results, Checked: true, NotChecked: res.NotChecked}, "")
 }

@@ -125,7 +125,7 @@ func TestCheckNowChecksTheAccountsActiveWebhooks(t *testing.T) {
 	createWebhook(t, h, []string{"open"}, nil) // unverified
 	r := do(t, h, http.MethodPost, "/v1/webhooks/check", nil)
 	want(t, r, http.StatusOK)
-	if string(r.Raw) != `{"results":[]}` {
+	if string(r.Raw) != `{"results":[],"not_checked":0}` {
 		t.Errorf("answer %s, want no results", r.Raw)
 	}
 
@@ -140,7 +140,8 @@ func TestCheckNowChecksTheAccountsActiveWebhooks(t *testing.T) {
 	r = do(t, h, http.MethodPost, "/v1/webhooks/check", nil)
 	want(t, r, http.StatusOK)
 	results, _ := r.Body["results"].([]any)
-	if len(results) != 1 || !strings.Contains(string(r.Raw), `"signature_enforced":true`) || !strings.Contains(string(r.Raw), `"webhook_id":"`+id+`"`) {
+	if len(results) != 1 || !strings.Contains(string(r.Raw), `"signature_enforced":true`) || !strings.Contains(string(r.Raw), `"webhook_id":"`+id+`"`) ||
+		r.Body["not_checked"] != 0.0 {
 		t.Errorf("answer %s: want the worker's one result", r.Raw)
 	}
 
@@ -159,4 +160,26 @@ func TestCheckNowChecksTheAccountsActiveWebhooks(t *testing.T) {
 	wf.mu.Unlock()
 	wantProblem(t, do(t, h, http.MethodPost, "/v1/webhooks/check", nil), http.StatusServiceUnavailable)
 	wantProblem(t, do(t, newServer(t, withStore(store)), http.MethodPost, "/v1/webhooks/check", nil), http.StatusServiceUnavailable)
+}
+
+// TestCheckNowCountsTheWebhooksPastItsLimit: a check tests the first
+// activities.MaxCheckedWebhooks active webhooks; the answer counts the
+// rest, so that the results stay small enough for Temporal's payloads.
+func TestCheckNowCountsTheWebhooksPastItsLimit(t *testing.T) {
+	var store *models.Store
+	wf := &workflowsDouble{}
+	h := newServer(t, keepStore(&store), withWorkflows(wf))
+	for range activities.MaxCheckedWebhooks + 3 {
+		markVerified(t, store, createWebhook(t, h, []string{"open"}, nil))
+	}
+	wf.mu.Lock()
+	wf.checkWebhooks = func(context.Context, string) ([]activities.WebhookCheck, error) {
+		return []activities.WebhookCheck{{WebhookID: "wh_first", URL: publicHook, EventType: models.EventOpen, OK: true}}, nil
+	}
+	wf.mu.Unlock()
+	r := do(t, h, http.MethodPost, "/v1/webhooks/check", nil)
+	want(t, r, http.StatusOK)
+	if r.Body["not_checked"] != 3.0 {
+		t.Errorf("answer %s: want not_checked 3", r.Raw)
+	}
 }
