@@ -1,9 +1,7 @@
 package console_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"html"
 	"io"
 	"net/http"
@@ -17,6 +15,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/hookflow/hookflow/apiclient/apiclienttest"
 	"github.com/hookflow/hookflow/console"
 	"github.com/hookflow/hookflow/models"
 	"github.com/hookflow/hookflow/models/modelstest"
@@ -76,24 +75,7 @@ func newSiteWith(t *testing.T, wf server.Workflows, options ...func(*console.Opt
 // api calls the API with a bearer token and decodes a JSON answer.
 func (s *site) api(token, method, path string, body any, want int, out any) {
 	s.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(s.t, err)
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, s.url+path, r)
-	require.NoError(s.t, err)
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(s.t, err)
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	require.Equal(s.t, want, resp.StatusCode, "%s %s: %s", method, path, data)
-	if out != nil {
-		require.NoError(s.t, json.Unmarshal(data, out))
-	}
+	apiclienttest.Call(s.t, s.url, token, method, path, body, want, out)
 }
 
 // newAccount makes an account and returns its id and an API key.

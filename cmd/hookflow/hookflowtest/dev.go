@@ -1,8 +1,6 @@
 package hookflowtest
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"os/exec"
@@ -14,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.temporal.io/sdk/client"
 
+	"github.com/hookflow/hookflow/apiclient/apiclienttest"
 	"github.com/hookflow/hookflow/devstack"
 	"github.com/hookflow/hookflow/telemetry/telemetrytest"
 )
@@ -135,24 +134,7 @@ func (p *Dev) Token() string {
 // and decodes the answer into out (if any).
 func (p *Dev) Call(method, path string, body any, wantStatus int, out any) {
 	p.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		require.NoError(p.t, err)
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, p.API+path, r)
-	require.NoError(p.t, err)
-	req.Header.Set("Authorization", "Bearer "+p.Token())
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	require.NoError(p.t, err)
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	require.Equal(p.t, wantStatus, resp.StatusCode, "%s %s answered %s", method, path, data)
-	if out != nil {
-		require.NoError(p.t, json.Unmarshal(data, out))
-	}
+	apiclienttest.Call(p.t, p.API, p.Token(), method, path, body, wantStatus, out)
 }
 
 // Metrics scrapes GET /metrics with the operator token.
