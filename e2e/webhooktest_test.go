@@ -142,7 +142,7 @@ func TestCheckNowFlagsReceiversThatAcceptForgedSignatures(t *testing.T) {
 	// Another account has no active webhooks: its check shows none of ours.
 	status, body := s.requestAs(s.accountKey("Beta"), "POST", "/v1/webhooks/check", nil)
 	require.Equal(t, http.StatusOK, status)
-	require.JSONEq(t, `{"results":[]}`, string(body))
+	require.JSONEq(t, `{"results":[],"not_checked":0}`, string(body))
 }
 
 // accountKey creates an account and returns an API key of it.
