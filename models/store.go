@@ -82,6 +82,10 @@ func Open(dsn string, pool PoolConfig) (*Store, error) {
 		// finds its row reports 1 even when it changes nothing.
 		cfg.ClientFoundRows = true
 		cfg.Loc = time.UTC
+		// Arguments go into the statement text on the client: one round
+		// trip a statement instead of a server-side prepare, execute and
+		// close, whose parsing was most of MariaDB's work per delivery.
+		cfg.InterpolateParams = true
 		if cfg.Params == nil {
 			cfg.Params = map[string]string{}
 		}
