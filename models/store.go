@@ -99,6 +99,7 @@ func Open(dsn string, pool PoolConfig) (*Store, error) {
 		if connector, err = mysql.NewConnector(cfg); err != nil {
 			return nil, fmt.Errorf("MySQL connector: %w", err)
 		}
+		connector = readCommitted{connector}
 		newDialector = func(conn *sql.DB) gorm.Dialector {
 			return gormmysql.New(gormmysql.Config{DSNConfig: cfg, Conn: conn})
 		}

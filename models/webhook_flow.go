@@ -7,6 +7,7 @@ import (
 	"math"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -352,9 +353,9 @@ func (s *Store) acquireFlowSlot(ctx context.Context, r *slotRequest) (bool, erro
 		if err = s.tryFlowSlot(ctx, r); !isDeadlock(err) {
 			break
 		}
-		// MariaDB reads the derived table with shared locks, so two
-		// acquisitions at the same instant can each hold what the
-		// other's write waits for; the one rolled back tries again.
+		// A deadlock is rare now that slots are taken in order and read
+		// committed, but MySQL may still pick this statement to roll
+		// back; it tries again.
 	}
 	return r.got, translate(err)
 }
@@ -364,13 +365,7 @@ func (s *Store) acquireFlowSlot(ctx context.Context, r *slotRequest) (bool, erro
 func (s *Store) tryFlowSlot(ctx context.Context, r *slotRequest) error {
 	r.got = false
 	for created := false; ; created = true {
-		// The inner query is an aggregate in a derived table, which MySQL
-		// materialises: it may not read the table it updates otherwise.
-		res := s.db.WithContext(ctx).Exec(`UPDATE webhook_flow_slots SET holder = ?, expires_ms = ?, uses = uses + 1
-			WHERE webhook_id = ? AND slot < ? AND expires_ms <= ? AND slot = (
-				SELECT free.slot FROM (SELECT MIN(slot) AS slot FROM webhook_flow_slots
-					WHERE webhook_id = ? AND slot < ? AND expires_ms <= ?) AS free)`,
-			r.holder, millis(r.now.Add(r.ttl)), r.webhookID, r.limit, millis(r.now), r.webhookID, r.limit, millis(r.now))
+		res := s.takeFreeSlot(ctx, r)
 		if res.Error != nil {
 			return res.Error
 		}
@@ -385,6 +380,25 @@ func (s *Store) tryFlowSlot(ctx context.Context, r *slotRequest) error {
 			return err
 		}
 	}
+}
+
+// takeFreeSlot gives r the lowest free slot of its webhook, if there is
+// one, in one statement. MySQL takes it as it scans the slots in order:
+// a slot another request is taking at that instant is passed over once
+// taken (read committed), so no request is refused while a slot is free.
+// SQLite cannot order an UPDATE (it has one writer anyway) and names the
+// slot in a subquery instead.
+func (s *Store) takeFreeSlot(ctx context.Context, r *slotRequest) *gorm.DB {
+	until, now := millis(r.now.Add(r.ttl)), millis(r.now)
+	if s.dialect == DialectMySQL {
+		return s.db.WithContext(ctx).Exec(`UPDATE webhook_flow_slots SET holder = ?, expires_ms = ?, uses = uses + 1
+			WHERE webhook_id = ? AND slot < ? AND expires_ms <= ? ORDER BY slot LIMIT 1`,
+			r.holder, until, r.webhookID, r.limit, now)
+	}
+	return s.db.WithContext(ctx).Exec(`UPDATE webhook_flow_slots SET holder = ?, expires_ms = ?, uses = uses + 1
+		WHERE webhook_id = ? AND slot = (SELECT MIN(slot) FROM webhook_flow_slots
+			WHERE webhook_id = ? AND slot < ? AND expires_ms <= ?)`,
+		r.holder, until, r.webhookID, r.webhookID, r.limit, now)
 }
 
 // createFlowSlots makes sure the webhook has slots 0..limit-1.

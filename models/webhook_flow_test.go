@@ -140,6 +140,43 @@ func TestFlowSlotLeasesHoldTheLimitAndExpire(t *testing.T) {
 	}
 }
 
+// TestConcurrentFlowSlotRequestsAreNeverRefusedWhileASlotIsFree: as many
+// slots as racing requests, so each request must get one, however the
+// requests interleave (on MySQL, two taking the same slot at once must
+// not leave one of them refused).
+func TestConcurrentFlowSlotRequestsAreNeverRefusedWhileASlotIsFree(t *testing.T) {
+	t.Parallel()
+	store := modelstest.Open(t)
+	webhookID := models.NewID(models.PrefixWebhook)
+	const workers, rounds = 8, 25
+	var refused atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for range rounds {
+				holder := models.NewID(models.PrefixAttempt)
+				ok, err := store.AcquireFlowSlot(t.Context(), webhookID, workers, holder, models.Now(), time.Minute)
+				if err != nil {
+					t.Errorf("acquire: %v", err)
+					return
+				}
+				if !ok {
+					refused.Add(1)
+					continue
+				}
+				if err := store.ReleaseFlowSlot(t.Context(), webhookID, holder); err != nil {
+					t.Errorf("release: %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := refused.Load(); n > 0 {
+		t.Fatalf("%d of %d requests were refused a slot, with a slot for each", n, workers*rounds)
+	}
+}
+
 // TestConcurrentFlowSlotLeasesNeverExceedTheLimit: requests racing for
 // a webhook's in-flight slots never hold more than max_in_flight at once.
 func TestConcurrentFlowSlotLeasesNeverExceedTheLimit(t *testing.T) {
