@@ -126,7 +126,9 @@ func (sw *sweeper) tick(ctx context.Context) {
 	defer cancel()
 	if err := sw.pass(passCtx); err != nil {
 		sw.backoff = nextBackoff(sw.backoff, sw.opts.Every, sw.opts.MaxBackoff)
-		sw.resumeAt = now.Add(sw.backoff)
+		// The pause counts from the failure, not from the pass's start: a
+		// slow pass must not eat the pause Temporal was given.
+		sw.resumeAt = models.Now().Add(sw.backoff)
 		slog.Warn("Temporal failed; sweeping pauses", "pause", sw.backoff, "error", err)
 		return
 	}

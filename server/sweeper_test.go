@@ -119,9 +119,9 @@ func TestSweeperBacksOffFromTemporal(t *testing.T) {
 	if got := calls.DeliveryAttempts[:5]; strings.Join(got, ",") != strings.Join(ids[:5], ",") {
 		t.Errorf("passes tried %v, want one event each, in order: %v", got, ids[:5])
 	}
-	// Pauses of 1, 2, 4 and 8 times every separate the five passes (15 in
-	// all; without backoff they would be 4). A late first tick may shorten
-	// the first one; a slow machine only lengthens them.
+	// Pauses of 1, 2, 4 and 8 times every, each from a failure to the next
+	// pass, separate the five attempts (15 in all; without backoff they
+	// would be 4); a slow machine only lengthens them.
 	if gap := calls.AttemptTimes[4].Sub(calls.AttemptTimes[0]); gap < 12*every {
 		t.Errorf("five failing passes within %v, want at least %v from first to last", gap, 12*every)
 	}
