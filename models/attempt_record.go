@@ -41,8 +41,8 @@ func (r AttemptRecord) webhookID() string {
 // or if the attempt number was already recorded, it returns ErrConflict
 // and stores nothing of the attempt (the slot is given back regardless).
 //
-// On SQLite, attempts recorded at about the same time, by the deliveries
-// of one event or by concurrent activities, share a transaction (see
+// Attempts recorded at about the same time, by the deliveries of one
+// event or by concurrent activities, share a transaction (see
 // groupCommit); inside a transaction of the caller's it is written there.
 func (s *Store) RecordAttempt(ctx context.Context, r AttemptRecord) error {
 	if s.attempts == nil {
@@ -51,10 +51,9 @@ func (s *Store) RecordAttempt(ctx context.Context, r AttemptRecord) error {
 	return s.attempts.do(ctx, r)
 }
 
-// writeAttempts stores records in one transaction. If it fails, each is
-// written on its own, so that one record's error is its own. (Several
-// records come only from SQLite's group commit; one alone is written this
-// way on MySQL too, where a deadlock runs it again.)
+// writeAttempts stores records in one transaction (on MySQL, a deadlock
+// runs it again). If it fails, each is written on its own, so that one
+// record's error is its own. Several records come from group commit.
 func (s *Store) writeAttempts(ctx context.Context, records []AttemptRecord) []error {
 	errs := make([]error, len(records))
 	err := s.transactionRetryingDeadlocks(ctx, func(tx *Store) error {

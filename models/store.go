@@ -41,8 +41,8 @@ type Store struct {
 	reads *sql.DB
 	// attempts, acquisitions and dispatches group the attempt records, the
 	// in-flight slot acquisitions and the dispatched marks made at about
-	// the same time into shared transactions (SQLite only; nil on MySQL and
-	// inside a transaction).
+	// the same time into shared transactions (the latter two on SQLite
+	// only; all nil inside a transaction).
 	attempts     *groupCommit[AttemptRecord]
 	acquisitions *groupCommit[*slotRequest]
 	dispatches   *groupCommit[string]
@@ -165,12 +165,15 @@ func Open(dsn string, pool PoolConfig) (*Store, error) {
 		}
 		s.reads = reads
 	}
+	// Attempts recorded at about the same time share a transaction: on
+	// SQLite its one writer pays for every commit while all others wait;
+	// on MySQL each commit is a sync and a round trip, and alike records
+	// move in one statement (a fan-out's are alike).
+	s.attempts = newGroupCommit(s.writeAttempts)
 	if dialect == DialectSQLite {
-		// SQLite's one writer pays for every commit while all others wait:
-		// small writes made at once go in shared transactions. MySQL
-		// commits them side by side on its pool, and shared transactions
-		// would only hold their row locks longer.
-		s.attempts = newGroupCommit(s.writeAttempts)
+		// Smaller writes share transactions only on SQLite: MySQL runs
+		// them side by side on its pool, where a shared transaction would
+		// only hold their row locks longer.
 		s.acquisitions = newGroupCommit(s.acquireFlowSlots)
 		s.dispatches = newGroupCommit(s.markDispatched)
 	}
