@@ -18,8 +18,8 @@ func (s *Store) EventByClientID(ctx context.Context, accountID, clientID string)
 
 // MarkDispatched records that the event's delivery workflow was started.
 //
-// On SQLite, events marked at about the same time (the dispatcher's
-// workers, one after each start) are marked in one statement.
+// Events marked at about the same time (the dispatcher's workers, one
+// after each start) are marked in one statement.
 func (s *Store) MarkDispatched(ctx context.Context, eventID string) error {
 	if s.dispatches != nil {
 		return s.dispatches.do(ctx, eventID)

@@ -13,8 +13,9 @@ const groupCommitMax = 128
 // transactions (group commit): while one transaction is under way, the
 // items that arrive queue up, and the next transaction takes them all.
 // Nobody waits for a batch to fill, so an item that arrives alone is
-// written at once; under load, one commit serves many writers, which on
-// SQLite's single connection is most of what a small write costs.
+// written at once; under load, one commit serves many writers. A commit
+// is most of what a small write costs: SQLite's single connection waits
+// for it, and MySQL syncs its log for it.
 type groupCommit[T any] struct {
 	// write stores items in one transaction and returns one error per
 	// item: one item's conflict must not fail the others.

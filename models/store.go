@@ -41,8 +41,7 @@ type Store struct {
 	reads *sql.DB
 	// attempts, acquisitions and dispatches group the attempt records, the
 	// in-flight slot acquisitions and the dispatched marks made at about
-	// the same time into shared transactions (the latter two on SQLite
-	// only; all nil inside a transaction).
+	// the same time into shared transactions (nil inside a transaction).
 	attempts     *groupCommit[AttemptRecord]
 	acquisitions *groupCommit[*slotRequest]
 	dispatches   *groupCommit[string]
@@ -165,18 +164,15 @@ func Open(dsn string, pool PoolConfig) (*Store, error) {
 		}
 		s.reads = reads
 	}
-	// Attempts recorded at about the same time share a transaction: on
+	// Small writes made at about the same time share a transaction: on
 	// SQLite its one writer pays for every commit while all others wait;
-	// on MySQL each commit is a sync and a round trip, and alike records
-	// move in one statement (a fan-out's are alike).
+	// on MySQL each commit is a sync and round trips, and alike attempt
+	// records move in one statement (a fan-out's are alike). On MySQL this
+	// took read-committed sessions: under repeatable read, shared
+	// transactions deadlocked over the in-flight slots.
 	s.attempts = newGroupCommit(s.writeAttempts)
-	if dialect == DialectSQLite {
-		// Smaller writes share transactions only on SQLite: MySQL runs
-		// them side by side on its pool, where a shared transaction would
-		// only hold their row locks longer.
-		s.acquisitions = newGroupCommit(s.acquireFlowSlots)
-		s.dispatches = newGroupCommit(s.markDispatched)
-	}
+	s.acquisitions = newGroupCommit(s.acquireFlowSlots)
+	s.dispatches = newGroupCommit(s.markDispatched)
 	return s, nil
 }
 

@@ -299,8 +299,8 @@ func (s *Store) receivedRate(ctx context.Context, f *WebhookFlow, now time.Time)
 // holder (a token unique to one request) until now+ttl, and reports
 // whether it got one. One UPDATE does it when a slot is free; a slot whose
 // lease expired is free. Of three tries, one may create the slots and one
-// may be ended by MySQL to break a deadlock. On SQLite, acquisitions made
-// at about the same time (an event's fan-out) share a transaction (see
+// may be ended by MySQL to break a deadlock. Acquisitions made at about
+// the same time (an event's fan-out) share a transaction (see
 // groupCommit).
 func (s *Store) AcquireFlowSlot(ctx context.Context, webhookID string, limit int, holder string, now time.Time, ttl time.Duration) (bool, error) {
 	req := &slotRequest{webhookID: webhookID, limit: limit, holder: holder, now: now, ttl: ttl}
@@ -321,7 +321,7 @@ type slotRequest struct {
 	got               bool
 }
 
-// acquireFlowSlots makes acquisitions (SQLite's group commit) in one
+// acquireFlowSlots makes acquisitions (group commit) in one
 // transaction. If it fails, each is made on its own, so that one's error
 // is its own.
 func (s *Store) acquireFlowSlots(ctx context.Context, reqs []*slotRequest) []error {
