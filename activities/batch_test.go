@@ -20,8 +20,6 @@ func shortCollections(t *testing.T) {
 	t.Cleanup(func() { collectPollTime = before })
 }
 
-// storeBatchedEvents stores n open events through CreateEvents, as the API
-// does, and returns them in the order they came.
 // createBatchedWebhook stores a webhook of the default account, as
 // createWebhook does, that batches up to maxEvents events or maxWaitMS.
 func createBatchedWebhook(t *testing.T, a *Activities, url string, maxEvents, maxWaitMS int) *models.Webhook {
@@ -32,6 +30,19 @@ func createBatchedWebhook(t *testing.T, a *Activities, url string, maxEvents, ma
 	})
 }
 
+// collectedBatch collects the webhook's next batch, which must hold n
+// events, and returns its delivery's id.
+func collectedBatch(t *testing.T, a *Activities, webhookID string, n int) string {
+	t.Helper()
+	got, err := a.CollectBatch(t.Context(), webhookID)
+	if err != nil || got.DeliveryID == "" || got.Events != n {
+		t.Fatalf("collected %+v (err %v), want a batch of %d", got, err, n)
+	}
+	return got.DeliveryID
+}
+
+// storeBatchedEvents stores n open events through CreateEvents, as the API
+// does, and returns them in the order they came.
 func storeBatchedEvents(t *testing.T, a *Activities, f audienceFixture, n int) []*models.Event {
 	t.Helper()
 	events := make([]*models.Event, n)
@@ -88,11 +99,8 @@ func TestABatchGoesAsOneSignedRequestInOrder(t *testing.T) {
 	events := storeBatchedEvents(t, a, f, 5)
 
 	for _, want := range [][]*models.Event{events[:3], events[3:]} {
-		got, err := a.CollectBatch(ctx, w.ID)
-		if err != nil || got.DeliveryID == "" || got.Events != len(want) {
-			t.Fatalf("collected %+v (err %v), want a batch of %d", got, err, len(want))
-		}
-		res, err := a.DeliverBatch(ctx, got.DeliveryID)
+		batch := collectedBatch(t, a, w.ID, len(want))
+		res, err := a.DeliverBatch(ctx, batch)
 		if err != nil || res.Status != models.DeliverySucceeded {
 			t.Fatalf("delivered %+v (err %v), want succeeded", res, err)
 		}
@@ -109,10 +117,10 @@ func TestABatchGoesAsOneSignedRequestInOrder(t *testing.T) {
 		if body.Events[0]["type"] != "open" || body.Events[0]["message"] != f.Message.ID || body.Events[0]["recipient"] != "ann@example.com" {
 			t.Errorf("a batched event's payload %v is not its usual payload", body.Events[0])
 		}
-		if req.Header.Get("webhook-id") != got.DeliveryID || req.Header.Get(HeaderEventType) != "batch" {
-			t.Errorf("headers %v, want webhook-id %s and event type batch", req.Header, got.DeliveryID)
+		if req.Header.Get("webhook-id") != batch || req.Header.Get(HeaderEventType) != "batch" {
+			t.Errorf("headers %v, want webhook-id %s and event type batch", req.Header, batch)
 		}
-		d, err := models.Get[models.Delivery](ctx, a.Store, got.DeliveryID)
+		d, err := models.Get[models.Delivery](ctx, a.Store, batch)
 		if err != nil || d.Status != models.DeliverySucceeded || d.Attempts != 1 || len(attemptsOf(t, a, d.ID)) != 1 {
 			t.Errorf("delivery %+v (err %v), want succeeded after one logged attempt", d, err)
 		}
@@ -150,21 +158,18 @@ func TestAFailingBatchIsRetriedWhole(t *testing.T) {
 	rc := newReceiver(t, answering(http.StatusServiceUnavailable, http.StatusOK))
 	w := createBatchedWebhook(t, a, rc.URL, 4, 0)
 	storeBatchedEvents(t, a, f, 4)
-	got, err := a.CollectBatch(ctx, w.ID)
-	if err != nil || got.Events != 4 {
-		t.Fatalf("collected %+v (err %v)", got, err)
-	}
-	res, err := a.DeliverBatch(ctx, got.DeliveryID)
+	batch := collectedBatch(t, a, w.ID, 4)
+	res, err := a.DeliverBatch(ctx, batch)
 	if err != nil || res.Status != models.DeliveryPending || !res.Retrying {
 		t.Fatalf("delivered %+v (err %v), want pending and handed on", res, err)
 	}
-	if again, err := a.DeliverBatch(ctx, got.DeliveryID); err != nil || !again.Retrying || len(rc.received()) != 1 {
+	if again, err := a.DeliverBatch(ctx, batch); err != nil || !again.Retrying || len(rc.received()) != 1 {
 		t.Fatalf("DeliverBatch again: %+v (err %v), %d requests; want it handed on again with nothing sent", again, err, len(rc.received()))
 	}
-	if continued := *a.Runs.(fakeRuns).continued; !slices.Equal(continued, []string{got.DeliveryID, got.DeliveryID}) {
+	if continued := *a.Runs.(fakeRuns).continued; !slices.Equal(continued, []string{batch, batch}) {
 		t.Errorf("handed on %v, want the batch (twice: the hand-over is idempotent)", continued)
 	}
-	retry, err := a.AttemptDelivery(ctx, AttemptRequest{DeliveryID: got.DeliveryID})
+	retry, err := a.AttemptDelivery(ctx, AttemptRequest{DeliveryID: batch})
 	if err != nil || retry.Status != models.DeliverySucceeded || retry.Attempts != 2 {
 		t.Fatalf("retry %+v (err %v), want succeeded at attempt 2", retry, err)
 	}
@@ -299,11 +304,8 @@ func TestTheReconcilerRetriesABatchWhoseWorkflowWasLost(t *testing.T) {
 	rc := newReceiver(t, answering(http.StatusServiceUnavailable))
 	w := createBatchedWebhook(t, a, rc.URL, 2, 0)
 	storeBatchedEvents(t, a, f, 2)
-	got, err := a.CollectBatch(ctx, w.ID)
-	if err != nil || got.Events != 2 {
-		t.Fatalf("collected %+v (err %v)", got, err)
-	}
-	if res, err := a.DeliverBatch(ctx, got.DeliveryID); err != nil || !res.Retrying {
+	batch := collectedBatch(t, a, w.ID, 2)
+	if res, err := a.DeliverBatch(ctx, batch); err != nil || !res.Retrying {
 		t.Fatalf("delivered %+v (err %v), want it pending and handed on", res, err)
 	}
 	runs := a.Runs.(fakeRuns)
@@ -311,7 +313,7 @@ func TestTheReconcilerRetriesABatchWhoseWorkflowWasLost(t *testing.T) {
 	if handedOn() != 1 {
 		t.Fatalf("handed on %d times, want once", handedOn())
 	}
-	d, err := models.Get[models.Delivery](ctx, a.Store, got.DeliveryID)
+	d, err := models.Get[models.Delivery](ctx, a.Store, batch)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,12 +42,13 @@ type WebhookCheck struct {
 }
 
 // CheckWebhooks tests the active webhooks of an account (the first
-// MaxCheckedWebhooks in id order) at once, at most maxConcurrentChecks at a
-// time, and returns one result per webhook in id order. Each check sends, together, a genuine test (a signed sample of
-// the first event type the webhook subscribes to), the same signed with
-// keys nobody has, and the same signed ten minutes ago; all three are test
-// requests (test_ webhook-ids, "test": true), bounded by the test request
-// timeout, and nothing is recorded. A webhook whose turn would come too
+// MaxCheckedWebhooks in id order) at once, at most maxConcurrentChecks at
+// a time, and returns one result per webhook in id order. Each check
+// sends, together, a genuine test (a signed sample of the first event
+// type the webhook subscribes to), the same signed with keys nobody has,
+// and the same signed ten minutes ago; all three are test requests (test_
+// webhook-ids, "test": true), bounded by the test request timeout, and
+// nothing is recorded. A webhook whose turn would come too
 // late to finish before the activity's deadline is reported unchecked.
 func (a *Activities) CheckWebhooks(ctx context.Context, in WebhookCheckInput) (res []WebhookCheck, err error) {
 	defer func() { err = a.retryLater(ctx, err) }()

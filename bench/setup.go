@@ -8,18 +8,19 @@ import (
 	"github.com/hookflow/hookflow/apiclient"
 )
 
+// benchMaxInFlight is how many requests each bench webhook takes at once:
+// the default (10) would have flow control throttle the run as soon as
+// Temporal runs more workflows at once than that, measuring the limit
+// instead of the engine.
+const benchMaxInFlight = 100
+
 // setUp creates, through the API, a database with one profile and one
 // message to it, and k verified webhooks for deliveries in that database
 // pointing at the receiver. It returns the event to send (a delivery of
 // that message) and what removes the webhooks afterwards. Scoping the
 // webhooks to the run's own database keeps other webhooks of the install
 // out of the figures, and these out of other runs. A batch, when not nil,
-// is the webhooks' batch settings. Each webhook takes up to
-// benchMaxInFlight requests at once: the default (10) would have flow
-// control throttle the run as soon as Temporal runs more workflows at once
-// than that, measuring the limit instead of the engine.
-const benchMaxInFlight = 100
-
+// is the webhooks' batch settings.
 func setUp(ctx context.Context, api apiclient.Client, rc *receiver, run string, k int, batch map[string]any) (map[string]any, func(), error) {
 	var db, profile, message struct{ ID string }
 	if err := api.Call(ctx, "POST", "/v1/databases", map[string]any{"name": "hookflow bench " + run}, &db); err != nil {

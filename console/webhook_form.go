@@ -22,11 +22,16 @@ type webhookForm struct {
 	BatchMaxEvents, BatchMaxWaitMS string
 }
 
-// The batch settings a form starts with: the API's defaults.
-const (
-	formBatchMaxEvents = "100"
-	formBatchMaxWaitMS = "1000"
-)
+// setBatch fills in the form's batch settings from b, or, for a webhook
+// that is not batched (nil), the API's defaults, which ticking the box
+// would give it.
+func (f *webhookForm) setBatch(b *models.WebhookBatch) {
+	f.Batched = b != nil
+	if b == nil {
+		b = &models.WebhookBatch{MaxEvents: models.DefaultBatchMaxEvents, MaxWaitMS: models.DefaultBatchMaxWaitMS}
+	}
+	f.BatchMaxEvents, f.BatchMaxWaitMS = strconv.Itoa(b.MaxEvents), strconv.Itoa(b.MaxWaitMS)
+}
 
 // webhookFormView is the form with its choices.
 type webhookFormView struct {
@@ -35,13 +40,14 @@ type webhookFormView struct {
 	Catalog    catalog
 }
 
+// The ranges of the batch settings, for the form's inputs.
+func (webhookFormView) MinBatchMaxEvents() int { return models.MinBatchMaxEvents }
+func (webhookFormView) MaxBatchMaxEvents() int { return models.MaxBatchMaxEvents }
+func (webhookFormView) MaxBatchMaxWaitMS() int { return models.MaxBatchMaxWaitMS }
+
 func formOf(w models.Webhook) webhookForm {
-	f := webhookForm{URL: w.URL, Events: map[models.EventType]bool{}, Format: string(w.Format),
-		BatchMaxEvents: formBatchMaxEvents, BatchMaxWaitMS: formBatchMaxWaitMS}
-	if b := w.Batch; b != nil {
-		f.Batched = true
-		f.BatchMaxEvents, f.BatchMaxWaitMS = strconv.Itoa(b.MaxEvents), strconv.Itoa(b.MaxWaitMS)
-	}
+	f := webhookForm{URL: w.URL, Events: map[models.EventType]bool{}, Format: string(w.Format)}
+	f.setBatch(w.Batch)
 	for _, e := range w.Events {
 		f.Events[e] = true
 	}
@@ -129,8 +135,9 @@ func (c *console) formView(q *request, f webhookForm) (webhookFormView, error) {
 }
 
 func (c *console) newWebhook(q *request) {
-	c.showNewWebhook(q, http.StatusOK, webhookForm{Format: string(models.FormatJSON),
-		BatchMaxEvents: formBatchMaxEvents, BatchMaxWaitMS: formBatchMaxWaitMS}, nil, "")
+	f := webhookForm{Format: string(models.FormatJSON)}
+	f.setBatch(nil)
+	c.showNewWebhook(q, http.StatusOK, f, nil, "")
 }
 
 func (c *console) showNewWebhook(q *request, status int, f webhookForm, fields fieldErrors, general string) {

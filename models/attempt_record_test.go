@@ -11,8 +11,8 @@ import (
 )
 
 // TestConcurrentRecordsAnswerEachOnItsOwn: attempts recorded at once (an
-// event's fan-out, concurrent activities; on SQLite they share
-// transactions) each get their own answer: a delivery that is no
+// event's fan-out, concurrent activities), which share transactions, each
+// get their own answer: a delivery that is no
 // longer pending is a conflict for its caller alone, and stores nothing of
 // its attempt. Every record gives its in-flight slot back and keeps its
 // webhook's failing_since.

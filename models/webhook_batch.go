@@ -2,11 +2,14 @@ package models
 
 import "time"
 
-// Limits of a webhook's batch settings.
+// Limits of a webhook's batch settings, and the defaults of those left out.
 const (
 	MinBatchMaxEvents = 1
 	MaxBatchMaxEvents = 1000
 	MaxBatchMaxWaitMS = 60000
+
+	DefaultBatchMaxEvents = 100
+	DefaultBatchMaxWaitMS = 1000
 )
 
 // EventBatch is the event type of a batch delivery: one request carrying

@@ -38,18 +38,12 @@ type batchInput struct {
 	MaxWaitMS *float64 `json:"max_wait_ms"`
 }
 
-// Defaults of a batch setting left out.
-const (
-	defaultBatchMaxEvents = 100
-	defaultBatchMaxWaitMS = 1000
-)
-
 // settings are the batch settings given (validate checked them).
 func (b *batchInput) settings() *models.WebhookBatch {
 	if b == nil {
 		return nil
 	}
-	s := models.WebhookBatch{MaxEvents: defaultBatchMaxEvents, MaxWaitMS: defaultBatchMaxWaitMS}
+	s := models.WebhookBatch{MaxEvents: models.DefaultBatchMaxEvents, MaxWaitMS: models.DefaultBatchMaxWaitMS}
 	if b.MaxEvents != nil {
 		s.MaxEvents = int(*b.MaxEvents)
 	}
